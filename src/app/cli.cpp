@@ -1,0 +1,54 @@
+#include "app/cli.h"
+
+#include "app/run_command.h"
+#include "util/log.h"
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef KMIRROR_VERSION
+#define KMIRROR_VERSION "0.0.0"
+#endif
+
+namespace kmirror::app {
+namespace {
+
+constexpr const char* kUsage = R"(kmirror — Kafka replication and migration (MirrorMaker 2 compatible)
+
+Usage:
+  kmirror run <mm2.properties> [--clusters ALIAS...] [--log-level LEVEL]
+        Dedicated mode: replicate the flows enabled in an MM2 properties file
+        (same format as connect-mirror-maker.sh). Several processes started with the
+        same file share the partitions.
+  kmirror --version
+  kmirror --help
+
+Options:
+  --log-level LEVEL   debug, info (default), warn or error
+
+Exit codes: 0 clean stop, 1 runtime failure, 2 bad arguments or configuration.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::printf("kmirror %s\n", KMIRROR_VERSION);
+        return 0;
+    }
+    if (args[0] == "run") {
+        return run_command(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    std::fprintf(stderr, "kmirror: unknown command '%s' (try 'kmirror --help')\n",
+                 args[0].c_str());
+    return 2;
+}
+
+} // namespace kmirror::app
