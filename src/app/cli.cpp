@@ -15,7 +15,8 @@
 namespace kmirror::app {
 namespace {
 
-constexpr const char* kUsage = R"(kmirror — Kafka replication and migration (MirrorMaker 2 compatible)
+constexpr const char* kUsage =
+    R"(kmirror — Kafka replication and migration (MirrorMaker 2 compatible)
 
 Usage:
   kmirror run <mm2.properties> [--clusters ALIAS...] [--log-level LEVEL]
@@ -46,8 +47,7 @@ int main(int argc, char** argv) {
     if (args[0] == "run") {
         return run_command(std::vector<std::string>(args.begin() + 1, args.end()));
     }
-    std::fprintf(stderr, "kmirror: unknown command '%s' (try 'kmirror --help')\n",
-                 args[0].c_str());
+    std::fprintf(stderr, "kmirror: unknown command '%s' (try 'kmirror --help')\n", args[0].c_str());
     return 2;
 }
 

@@ -1,1 +1,243 @@
-// placeholder
+#include "kafka/admin.h"
+
+namespace kmirror::kafka {
+namespace {
+
+// Runs one admin request and waits for its result event on a private queue.
+template <typename Launch>
+Result<EventPtr> run_admin(rd_kafka_t* rk, rd_kafka_admin_op_t op,
+                           std::chrono::milliseconds timeout, const std::string& what,
+                           Launch&& launch) {
+    QueuePtr queue(rd_kafka_queue_new(rk));
+    AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, op));
+    char errstr[256];
+    rd_kafka_AdminOptions_set_request_timeout(options.get(), to_ms(timeout), errstr, sizeof errstr);
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
+        rd_kafka_AdminOptions_set_operation_timeout(options.get(), to_ms(timeout), errstr,
+                                                    sizeof errstr);
+    }
+    launch(options.get(), queue.get());
+    EventPtr event(rd_kafka_queue_poll(queue.get(), to_ms(timeout) + 1000));
+    if (!event) {
+        return make_error(what + ": no answer within " + std::to_string(timeout.count()) + " ms");
+    }
+    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error(what + ": " + rd_kafka_event_error_string(event.get()));
+    }
+    return event;
+}
+
+std::vector<TopicOutcome> topic_outcomes(const rd_kafka_topic_result_t** results, size_t count) {
+    std::vector<TopicOutcome> out;
+    for (size_t i = 0; i < count; ++i) {
+        TopicOutcome o;
+        o.topic = rd_kafka_topic_result_name(results[i]);
+        o.code = rd_kafka_topic_result_error(results[i]);
+        if (o.code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const char* msg = rd_kafka_topic_result_error_string(results[i]);
+            o.message = msg ? msg : rd_kafka_err2str(o.code);
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+} // namespace
+
+Result<Admin> Admin::create(const ClientSpec& spec) {
+    auto handle = make_producer(spec);
+    if (!handle) {
+        return handle.error();
+    }
+    return Admin(spec.cluster, std::move(handle).value());
+}
+
+Result<std::map<std::string, TopicInfo>>
+Admin::list_topics(std::chrono::milliseconds timeout) const {
+    const rd_kafka_metadata_t* raw = nullptr;
+    auto err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, to_ms(timeout));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + cluster_ +
+                          "': cannot list topics: " + rd_kafka_err2str(err));
+    }
+    MetadataPtr md(raw);
+    std::map<std::string, TopicInfo> out;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const auto& t = md->topics[i];
+        if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            continue; // topic being deleted or not authorized: not listed
+        }
+        out[t.topic] = TopicInfo{t.topic, t.partition_cnt};
+    }
+    return out;
+}
+
+Result<std::vector<TopicOutcome>> Admin::create_topics(const std::vector<NewTopicSpec>& topics,
+                                                       std::chrono::milliseconds timeout) const {
+    if (topics.empty()) {
+        return std::vector<TopicOutcome>{};
+    }
+    std::vector<NewTopicPtr> owned;
+    std::vector<rd_kafka_NewTopic_t*> raw;
+    char errstr[256];
+    for (const auto& spec : topics) {
+        NewTopicPtr nt(rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
+                                             spec.replication_factor, errstr, sizeof errstr));
+        if (!nt) {
+            return make_error("cluster '" + cluster_ + "': cannot create topic '" + spec.name +
+                              "': " + errstr);
+        }
+        for (const auto& [k, v] : spec.configs) {
+            rd_kafka_NewTopic_set_config(nt.get(), k.c_str(), v.c_str());
+        }
+        raw.push_back(nt.get());
+        owned.push_back(std::move(nt));
+    }
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout,
+                  "cluster '" + cluster_ + "': create topics",
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_CreateTopics(handle_.get(), raw.data(), raw.size(), opts, q);
+                  });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_CreateTopics_result(event->get());
+    size_t count = 0;
+    const auto** results = rd_kafka_CreateTopics_result_topics(result, &count);
+    return topic_outcomes(results, count);
+}
+
+Result<std::vector<TopicOutcome>>
+Admin::create_partitions(const std::map<std::string, int>& new_totals,
+                         std::chrono::milliseconds timeout) const {
+    if (new_totals.empty()) {
+        return std::vector<TopicOutcome>{};
+    }
+    std::vector<rd_kafka_NewPartitions_t*> raw;
+    char errstr[256];
+    for (const auto& [topic, total] : new_totals) {
+        raw.push_back(rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), errstr,
+                                                 sizeof errstr));
+    }
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout,
+                  "cluster '" + cluster_ + "': create partitions",
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_CreatePartitions(handle_.get(), raw.data(), raw.size(), opts, q);
+                  });
+    rd_kafka_NewPartitions_destroy_array(raw.data(), raw.size());
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_CreatePartitions_result(event->get());
+    size_t count = 0;
+    const auto** results = rd_kafka_CreatePartitions_result_topics(result, &count);
+    return topic_outcomes(results, count);
+}
+
+Result<std::map<std::string, std::vector<ConfigEntryInfo>>>
+Admin::describe_topic_configs(const std::vector<std::string>& topics,
+                              std::chrono::milliseconds timeout) const {
+    std::map<std::string, std::vector<ConfigEntryInfo>> out;
+    if (topics.empty()) {
+        return out;
+    }
+    std::vector<ConfigResourcePtr> owned;
+    std::vector<rd_kafka_ConfigResource_t*> raw;
+    for (const auto& t : topics) {
+        owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+        raw.push_back(owned.back().get());
+    }
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout,
+                  "cluster '" + cluster_ + "': describe topic configs",
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_DescribeConfigs(handle_.get(), raw.data(), raw.size(), opts, q);
+                  });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_DescribeConfigs_result(event->get());
+    size_t count = 0;
+    const auto** resources = rd_kafka_DescribeConfigs_result_resources(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        const auto* res = resources[i];
+        if (rd_kafka_ConfigResource_error(res) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            continue;
+        }
+        auto& entries = out[rd_kafka_ConfigResource_name(res)];
+        size_t n = 0;
+        const auto** configs = rd_kafka_ConfigResource_configs(res, &n);
+        for (size_t j = 0; j < n; ++j) {
+            ConfigEntryInfo e;
+            e.name = rd_kafka_ConfigEntry_name(configs[j]);
+            if (const char* v = rd_kafka_ConfigEntry_value(configs[j])) {
+                e.value = v;
+            }
+            e.is_default = rd_kafka_ConfigEntry_is_default(configs[j]) != 0;
+            e.is_read_only = rd_kafka_ConfigEntry_is_read_only(configs[j]) != 0;
+            e.is_sensitive = rd_kafka_ConfigEntry_is_sensitive(configs[j]) != 0;
+            e.source = rd_kafka_ConfigEntry_source(configs[j]);
+            entries.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+Result<std::vector<TopicOutcome>>
+Admin::alter_topic_configs(const std::map<std::string, std::map<std::string, std::string>>& configs,
+                           std::chrono::milliseconds timeout) const {
+    std::vector<TopicOutcome> out;
+    if (configs.empty()) {
+        return out;
+    }
+    std::vector<ConfigResourcePtr> owned;
+    std::vector<rd_kafka_ConfigResource_t*> raw;
+    for (const auto& [topic, entries] : configs) {
+        owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+        for (const auto& [k, v] : entries) {
+            rd_kafka_ConfigResource_set_config(owned.back().get(), k.c_str(), v.c_str());
+        }
+        raw.push_back(owned.back().get());
+    }
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout,
+                  "cluster '" + cluster_ + "': alter topic configs",
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_AlterConfigs(handle_.get(), raw.data(), raw.size(), opts, q);
+                  });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_AlterConfigs_result(event->get());
+    size_t count = 0;
+    const auto** resources = rd_kafka_AlterConfigs_result_resources(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        TopicOutcome o;
+        o.topic = rd_kafka_ConfigResource_name(resources[i]);
+        o.code = rd_kafka_ConfigResource_error(resources[i]);
+        if (o.code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const char* msg = rd_kafka_ConfigResource_error_string(resources[i]);
+            o.message = msg ? msg : rd_kafka_err2str(o.code);
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+Result<std::pair<int64_t, int64_t>> Admin::watermarks(const std::string& topic, int32_t partition,
+                                                      std::chrono::milliseconds timeout) const {
+    int64_t low = 0;
+    int64_t high = 0;
+    auto err = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), partition, &low,
+                                                &high, to_ms(timeout));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + cluster_ + "' topic '" + topic + "' partition " +
+                          std::to_string(partition) +
+                          ": cannot read offsets: " + rd_kafka_err2str(err));
+    }
+    return std::make_pair(low, high);
+}
+
+} // namespace kmirror::kafka

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <librdkafka/rdkafka.h>
-
 #include <memory>
 
 namespace kmirror::kafka {

@@ -1,1 +1,301 @@
-// placeholder
+#include "mirror/flow.h"
+
+#include "kafka/client_config.h"
+#include "mirror/topic_sync.h"
+#include "util/log.h"
+
+namespace kmirror::mirror {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTaskRestartDelay = std::chrono::seconds(5);
+
+// Java settings → librdkafka: kmirror defaults first, then the user's (translated), then what
+// the role requires.
+Result<kafka::ClientSpec> build_spec(const std::string& cluster, const std::string& role,
+                                     const Properties& java, kafka::ClientRole client_role,
+                                     const kafka::Settings& defaults, const kafka::Settings& forced,
+                                     std::vector<std::string>& notes) {
+    auto translated = kafka::translate_java_client_config(java, client_role);
+    if (!translated) {
+        return make_error("cluster '" + cluster + "' (" + role +
+                          "): " + translated.error().message);
+    }
+    for (const auto& key : translated->ignored) {
+        notes.push_back("cluster '" + cluster + "' (" + role + "): '" + key +
+                        "' has no librdkafka equivalent and is ignored");
+    }
+    for (const auto& note : translated->notes) {
+        notes.push_back("cluster '" + cluster + "' (" + role + "): " + note);
+    }
+    if (translated->aws_msk_iam) {
+        return make_error("cluster '" + cluster + "' (" + role +
+                          "): AWS MSK IAM authentication is not supported by this build yet");
+    }
+    kafka::ClientSpec spec{cluster, role, defaults};
+    for (const auto& kv : translated->settings) {
+        spec.settings.push_back(kv);
+    }
+    for (const auto& kv : forced) {
+        spec.settings.push_back(kv);
+    }
+    // Validate now so a bad value stops start-up with the key named.
+    if (auto conf = kafka::make_conf(spec); !conf) {
+        return conf.error();
+    }
+    return spec;
+}
+
+} // namespace
+
+Flow::Flow(const config::MirrorSourceSettings& settings)
+    : settings_(settings), name_(settings.source_alias + "->" + settings.target_alias) {}
+
+Flow::~Flow() {
+    stop();
+}
+
+Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& settings) {
+    std::unique_ptr<Flow> flow(new Flow(settings));
+    auto policy = make_replication_policy(settings.raw);
+    if (!policy) {
+        return policy.error();
+    }
+    flow->policy_ = std::move(policy).value();
+    auto topic_filter = TopicFilter::create(settings.raw);
+    if (!topic_filter) {
+        return topic_filter.error();
+    }
+    flow->topic_filter_.emplace(std::move(topic_filter).value());
+    auto config_filter = ConfigPropertyFilter::create(settings.raw);
+    if (!config_filter) {
+        return config_filter.error();
+    }
+    flow->config_filter_.emplace(std::move(config_filter).value());
+
+    for (const auto& key : settings.notes) {
+        flow->notes_.push_back("flow " + flow->name_ + ": '" + key +
+                               "' is not applied (MM2 takes only connection and security "
+                               "settings from the cluster prefix; use the consumer./producer. "
+                               "prefixes)");
+    }
+    const std::string id_base = flow->name_ + "|" + settings.name + "|";
+    const auto half_kb = std::to_string(settings.max_in_flight_bytes / 2 / 1024);
+    auto& notes = flow->notes_;
+    const auto& s = settings;
+
+    auto source_consumer = build_spec(
+        s.source_alias, "replication-consumer", s.source_consumer, kafka::ClientRole::consumer,
+        {{"client.id", id_base + "replication-consumer"},
+         {"isolation.level", "read_committed"},
+         {"queued.max.messages.kbytes", half_kb},
+         {"fetch.max.bytes",
+          std::to_string(std::min<int64_t>(52428800, s.max_in_flight_bytes / 2))}},
+        // librdkafka's assign() needs a group.id; this group is never joined and nothing is
+        // committed to it on the source (see docs/adr/0003).
+        {{"group.id", s.progress_group + ".assign"},
+         {"enable.auto.commit", "false"},
+         {"enable.auto.offset.store", "false"},
+         {"enable.partition.eof", "false"}},
+        notes);
+    if (!source_consumer) {
+        return source_consumer.error();
+    }
+    auto target_producer = build_spec(s.target_alias, "replication-producer", s.target_producer,
+                                      kafka::ClientRole::producer,
+                                      {{"client.id", id_base + "replication-producer"},
+                                       {"enable.idempotence", "true"},
+                                       {"acks", "all"},
+                                       {"message.timeout.ms", "0"},
+                                       {"queue.buffering.max.kbytes", half_kb}},
+                                      {}, notes);
+    if (!target_producer) {
+        return target_producer.error();
+    }
+    auto target_group = build_spec(s.target_alias, "replication-group", s.target_consumer,
+                                   kafka::ClientRole::consumer,
+                                   {{"client.id", id_base + "replication-group"},
+                                    {"session.timeout.ms", "10000"},
+                                    {"heartbeat.interval.ms", "2000"},
+                                    {"topic.metadata.refresh.interval.ms", "10000"}},
+                                   {{"group.id", s.progress_group},
+                                    {"partition.assignment.strategy", "cooperative-sticky"},
+                                    {"enable.auto.commit", "false"},
+                                    {"enable.auto.offset.store", "false"},
+                                    {"enable.partition.eof", "false"}},
+                                   notes);
+    if (!target_group) {
+        return target_group.error();
+    }
+    auto source_admin = build_spec(
+        s.source_alias, "replication-source-admin", s.source_admin, kafka::ClientRole::admin,
+        {{"client.id", id_base + "replication-source-admin"}}, {}, notes);
+    if (!source_admin) {
+        return source_admin.error();
+    }
+    auto target_admin = build_spec(
+        s.target_alias, "replication-target-admin", s.target_admin, kafka::ClientRole::admin,
+        {{"client.id", id_base + "replication-target-admin"}}, {}, notes);
+    if (!target_admin) {
+        return target_admin.error();
+    }
+    flow->source_admin_spec_ = std::move(source_admin).value();
+    flow->target_admin_spec_ = std::move(target_admin).value();
+    flow->task_clients_.source_consumer = std::move(source_consumer).value();
+    flow->task_clients_.target_producer = std::move(target_producer).value();
+    flow->task_clients_.target_group = std::move(target_group).value();
+
+    if (s.emit_offset_syncs) {
+        const bool on_source = s.offset_syncs_location == config::OffsetSyncsLocation::source;
+        const std::string role =
+            on_source ? "offset-syncs-source-producer" : "offset-syncs-target-producer";
+        auto spec = build_spec(on_source ? s.source_alias : s.target_alias, role,
+                               on_source ? s.source_producer : s.target_producer,
+                               kafka::ClientRole::producer,
+                               {{"client.id", id_base + role}, {"linger.ms", "5"}},
+                               {{"enable.idempotence", "true"}, {"acks", "all"}}, notes);
+        if (!spec) {
+            return spec.error();
+        }
+        flow->task_clients_.offset_syncs_producer = std::move(spec).value();
+        flow->task_clients_.offset_syncs_topic =
+            flow->policy_->offset_syncs_topic(on_source ? s.target_alias : s.source_alias);
+    }
+    return flow;
+}
+
+Status Flow::start() {
+    auto source_admin = kafka::Admin::create(source_admin_spec_);
+    if (!source_admin) {
+        return source_admin.error();
+    }
+    source_admin_.emplace(std::move(source_admin).value());
+    auto target_admin = kafka::Admin::create(target_admin_spec_);
+    if (!target_admin) {
+        return target_admin.error();
+    }
+    target_admin_.emplace(std::move(target_admin).value());
+
+    topic_sync_ = std::make_unique<TopicSync>(settings_, *policy_, *topic_filter_, *config_filter_,
+                                              *source_admin_, *target_admin_);
+    auto first = topic_sync_->refresh();
+    if (!first) {
+        return make_error("flow " + name_ + ": " + first.error().message +
+                          " (is the cluster reachable at its bootstrap.servers?)");
+    }
+    if (task_clients_.offset_syncs_producer) {
+        auto& admin = settings_.offset_syncs_location == config::OffsetSyncsLocation::source
+                          ? *source_admin_
+                          : *target_admin_;
+        TopicSync::ensure_internal_topic(admin, task_clients_.offset_syncs_topic,
+                                         settings_.offset_syncs_replication_factor,
+                                         settings_.admin_timeout);
+    }
+    log::info("flow " + name_ + ": " + std::to_string(first->size()) +
+              " topic(s) selected for replication");
+    publish_topics(std::move(first).value());
+    control_thread_ = std::thread([this] { control_loop(); });
+    task_thread_ = std::thread([this] { task_loop(); });
+    return {};
+}
+
+void Flow::stop() noexcept {
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (task_ != nullptr) {
+            task_->request_stop();
+        }
+    }
+    wake_.notify_all();
+    if (task_thread_.joinable()) {
+        task_thread_.join();
+    }
+    if (control_thread_.joinable()) {
+        control_thread_.join();
+    }
+}
+
+bool Flow::wait_for(std::chrono::milliseconds d) {
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, d, [this] { return stopping_.load(); });
+    return !stopping_.load();
+}
+
+void Flow::publish_topics(TopicMap topics) {
+    std::lock_guard lock(mutex_);
+    if (task_ != nullptr) {
+        task_->set_topics(topics);
+    }
+    topics_ = std::move(topics);
+}
+
+void Flow::control_loop() {
+    auto next_refresh = Clock::now() + settings_.refresh_topics_interval;
+    auto next_config_sync = Clock::now(); // first run at start, as MM2
+    while (!stopping_.load()) {
+        const auto now = Clock::now();
+        if (settings_.sync_topic_configs_enabled &&
+            settings_.sync_topic_configs_interval.count() > 0 && now >= next_config_sync) {
+            TopicMap current;
+            {
+                std::lock_guard lock(mutex_);
+                current = topics_.value_or(TopicMap{});
+            }
+            topic_sync_->sync_configs(current);
+            next_config_sync = Clock::now() + settings_.sync_topic_configs_interval;
+        }
+        if (settings_.refresh_topics_enabled && settings_.refresh_topics_interval.count() > 0 &&
+            now >= next_refresh) {
+            auto refreshed = topic_sync_->refresh();
+            if (refreshed) {
+                publish_topics(std::move(refreshed).value());
+            } else {
+                log::warn("flow " + name_ + ": topic refresh failed: " + refreshed.error().message);
+            }
+            next_refresh = Clock::now() + settings_.refresh_topics_interval;
+        }
+        if (!wait_for(std::chrono::milliseconds(200))) {
+            break;
+        }
+    }
+}
+
+void Flow::task_loop() {
+    while (!stopping_.load()) {
+        auto task = MirrorSourceTask::create(settings_, task_clients_, stats_);
+        if (!task) {
+            log::error("flow " + name_ +
+                       ": cannot start the replication task: " + task.error().message);
+        } else {
+            {
+                std::lock_guard lock(mutex_);
+                task_ = task->get();
+                if (topics_) {
+                    task_->set_topics(*topics_);
+                }
+                if (stopping_.load()) {
+                    task_->request_stop();
+                }
+            }
+            auto outcome = (*task)->run();
+            {
+                std::lock_guard lock(mutex_);
+                task_ = nullptr;
+            }
+            if (outcome.ok() || stopping_.load()) {
+                if (!outcome.ok()) {
+                    log::error("flow " + name_ + ": " + outcome.error().message);
+                }
+                continue;
+            }
+            log::error("flow " + name_ + ": replication task failed: " + outcome.error().message +
+                       "; restarting in " + std::to_string(kTaskRestartDelay.count()) + " s");
+        }
+        wait_for(kTaskRestartDelay);
+    }
+}
+
+} // namespace kmirror::mirror

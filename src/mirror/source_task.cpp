@@ -1,1 +1,681 @@
-// placeholder
+#include "mirror/source_task.h"
+
+#include "kafka/admin.h"
+#include "mirror/formats.h"
+#include "util/log.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kmirror::mirror {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPollBatch = 2000;
+constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
+constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
+constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
+
+void dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
+    static_cast<MirrorSourceTask*>(opaque)->on_delivery(message);
+}
+
+void rebalance_trampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<MirrorSourceTask*>(opaque)->on_rebalance(err, partitions);
+}
+
+std::string tp_name(const std::string& cluster, const std::string& topic, int32_t partition) {
+    return "cluster '" + cluster + "' topic '" + topic + "' partition " + std::to_string(partition);
+}
+
+bool cooperative(rd_kafka_t* rk) {
+    const char* proto = rd_kafka_rebalance_protocol(rk);
+    return proto != nullptr && std::strcmp(proto, "COOPERATIVE") == 0;
+}
+
+// Assign-mode consumers use incremental (un)assignment so other partitions keep flowing.
+void log_error_ptr(rd_kafka_error_t* error, const std::string& what) {
+    if (error != nullptr) {
+        kafka::ErrorPtr owned(error);
+        log::error(what + ": " + rd_kafka_error_string(error));
+    }
+}
+
+// Asks the brokers for fresh metadata of one topic (bounded wait).
+void refresh_metadata(rd_kafka_t* rk, const std::string& topic) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+}
+
+} // namespace
+
+MirrorSourceTask::MirrorSourceTask(const config::MirrorSourceSettings& settings,
+                                   SourceTaskClients clients,
+                                   std::shared_ptr<SourceTaskStats> stats)
+    : settings_(settings), clients_(std::move(clients)), stats_(std::move(stats)) {}
+
+MirrorSourceTask::~MirrorSourceTask() {
+    // run() closes everything in order; this only covers a task that never ran.
+    kafka::close_consumer(group_);
+    source_queue_.reset();
+    kafka::close_consumer(source_);
+}
+
+Result<std::unique_ptr<MirrorSourceTask>>
+MirrorSourceTask::create(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
+                         std::shared_ptr<SourceTaskStats> stats) {
+    std::unique_ptr<MirrorSourceTask> task(
+        new MirrorSourceTask(settings, std::move(clients), std::move(stats)));
+    if (auto s = task->open(); !s) {
+        return s.error();
+    }
+    return task;
+}
+
+Status MirrorSourceTask::open() {
+    {
+        auto conf = kafka::make_conf(clients_.target_group);
+        if (!conf) {
+            return conf.error();
+        }
+        rd_kafka_conf_set_rebalance_cb(conf->get(), rebalance_trampoline);
+        rd_kafka_conf_set_opaque(conf->get(), this);
+        auto handle = kafka::make_client(kafka::ClientType::consumer, std::move(conf).value(),
+                                         clients_.target_group);
+        if (!handle) {
+            return handle.error();
+        }
+        group_ = std::move(handle).value();
+    }
+    {
+        auto handle = kafka::make_consumer(clients_.source_consumer);
+        if (!handle) {
+            return handle.error();
+        }
+        source_ = std::move(handle).value();
+        source_queue_.reset(rd_kafka_queue_get_consumer(source_.get()));
+    }
+    {
+        auto conf = kafka::make_conf(clients_.target_producer);
+        if (!conf) {
+            return conf.error();
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf->get(), dr_trampoline);
+        rd_kafka_conf_set_opaque(conf->get(), this);
+        auto handle = kafka::make_client(kafka::ClientType::producer, std::move(conf).value(),
+                                         clients_.target_producer);
+        if (!handle) {
+            return handle.error();
+        }
+        producer_ = std::move(handle).value();
+    }
+    if (clients_.offset_syncs_producer) {
+        auto handle = kafka::make_producer(*clients_.offset_syncs_producer);
+        if (!handle) {
+            return handle.error();
+        }
+        sync_producer_ = std::move(handle).value();
+    }
+    return {};
+}
+
+void MirrorSourceTask::set_topics(TopicMap topics) {
+    std::lock_guard lock(topics_mutex_);
+    new_topics_ = std::move(topics);
+}
+
+MirrorSourceTask::Owned* MirrorSourceTask::find_owned(const std::string& source_topic,
+                                                      int32_t partition) {
+    auto it = by_source_.find({source_topic, partition});
+    if (it == by_source_.end()) {
+        return nullptr;
+    }
+    auto owned = owned_.find(it->second);
+    return owned == owned_.end() ? nullptr : &owned->second;
+}
+
+void MirrorSourceTask::apply_topic_changes() {
+    std::optional<TopicMap> incoming;
+    {
+        std::lock_guard lock(topics_mutex_);
+        incoming.swap(new_topics_);
+    }
+    if (!incoming) {
+        return;
+    }
+    topics_ = std::move(*incoming);
+    std::set<std::string> wanted;
+    for (const auto& [target, mapping] : topics_) {
+        wanted.insert(target);
+    }
+    // Owned partitions that could not start before (topic unknown or too few partitions) may
+    // start now.
+    for (auto& [key, owned] : owned_) {
+        auto it = topics_.find(key.first);
+        if (by_source_.count({owned.source_topic, owned.partition}) == 0 && it != topics_.end() &&
+            key.second < it->second.partitions &&
+            std::find(pending_start_.begin(), pending_start_.end(), key) == pending_start_.end()) {
+            owned.source_topic = it->second.source_topic;
+            pending_start_.push_back(key);
+        }
+    }
+    if (wanted == subscribed_) {
+        return;
+    }
+    subscribed_ = wanted;
+    if (wanted.empty()) {
+        rd_kafka_unsubscribe(group_.get());
+        return;
+    }
+    auto list = kafka::make_partition_list(static_cast<int>(wanted.size()));
+    for (const auto& t : wanted) {
+        rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    auto err = rd_kafka_subscribe(group_.get(), list.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::error("cluster '" + settings_.target_alias + "': cannot subscribe group '" +
+                   settings_.progress_group + "': " + rd_kafka_err2str(err));
+        subscribed_.clear();
+    }
+}
+
+void MirrorSourceTask::on_rebalance(rd_kafka_resp_err_t err,
+                                    rd_kafka_topic_partition_list_t* partitions) {
+    const bool coop = cooperative(group_.get());
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        // The group consumer only holds ownership: park it at the end and paused.
+        for (int i = 0; i < partitions->cnt; ++i) {
+            partitions->elems[i].offset = RD_KAFKA_OFFSET_END;
+        }
+        if (coop) {
+            log_error_ptr(rd_kafka_incremental_assign(group_.get(), partitions),
+                          "incremental assign");
+        } else {
+            rd_kafka_assign(group_.get(), partitions);
+        }
+        rd_kafka_pause_partitions(group_.get(), partitions);
+        for (int i = 0; i < partitions->cnt; ++i) {
+            const auto& e = partitions->elems[i];
+            Key key{e.topic, e.partition};
+            auto mapping = topics_.find(key.first);
+            Owned owned{key.first,
+                        mapping == topics_.end() ? std::string() : mapping->second.source_topic,
+                        e.partition, PartitionProgress(settings_.offset_lag_max)};
+            owned_.insert_or_assign(key, std::move(owned));
+            if (mapping != topics_.end() && e.partition < mapping->second.partitions) {
+                pending_start_.push_back(key);
+            }
+        }
+        log::info("flow " + settings_.source_alias + "->" + settings_.target_alias + ": assigned " +
+                  std::to_string(partitions->cnt) + " partition(s), now owning " +
+                  std::to_string(owned_.size()));
+    } else {
+        const bool lost = rd_kafka_assignment_lost(group_.get()) != 0;
+        std::vector<Key> keys;
+        for (int i = 0; i < partitions->cnt; ++i) {
+            keys.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+        }
+        release(keys, !lost);
+        if (coop) {
+            log_error_ptr(rd_kafka_incremental_unassign(group_.get(), partitions),
+                          "incremental unassign");
+        } else {
+            rd_kafka_assign(group_.get(), nullptr);
+        }
+        log::info("flow " + settings_.source_alias + "->" + settings_.target_alias +
+                  (lost ? ": lost " : ": released ") + std::to_string(partitions->cnt) +
+                  " partition(s), now owning " + std::to_string(owned_.size()));
+    }
+    stats_->partitions_owned.store(static_cast<int>(owned_.size()));
+}
+
+void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
+    auto source_list = kafka::make_partition_list();
+    std::vector<Key> started;
+    for (const auto& key : keys) {
+        auto it = owned_.find(key);
+        if (it == owned_.end()) {
+            continue;
+        }
+        pending_start_.erase(std::remove(pending_start_.begin(), pending_start_.end(), key),
+                             pending_start_.end());
+        if (by_source_.count({it->second.source_topic, it->second.partition}) != 0) {
+            rd_kafka_topic_partition_list_add(source_list.get(), it->second.source_topic.c_str(),
+                                              it->second.partition);
+            started.push_back(key);
+        }
+    }
+    if (source_list->cnt > 0) {
+        log_error_ptr(rd_kafka_incremental_unassign(source_.get(), source_list.get()),
+                      "cluster '" + settings_.source_alias + "': unassign");
+    }
+    // Wait for the records already handed to the producer, so progress covers them.
+    const auto deadline =
+        Clock::now() + (stop_requested_.load() ? kStopFlushTimeout : kRevokeFlushTimeout);
+    auto in_flight = [&] {
+        int64_t n = 0;
+        for (const auto& key : started) {
+            n += owned_.at(key).in_flight;
+        }
+        return n;
+    };
+    while (in_flight() > 0 && Clock::now() < deadline) {
+        rd_kafka_poll(producer_.get(), 50);
+    }
+    if (in_flight() > 0) {
+        log::warn("flow " + settings_.source_alias + "->" + settings_.target_alias + ": " +
+                  std::to_string(in_flight()) +
+                  " record(s) still unacknowledged at release; they will be copied again by the "
+                  "next owner");
+    }
+    if (commit) {
+        flush_and_commit(true, &started);
+    }
+    for (const auto& key : keys) {
+        auto it = owned_.find(key);
+        if (it == owned_.end()) {
+            continue;
+        }
+        by_source_.erase({it->second.source_topic, it->second.partition});
+        owned_.erase(it);
+    }
+}
+
+void MirrorSourceTask::start_pending_partitions() {
+    if (pending_start_.empty() || Clock::now() < start_retry_at_) {
+        return;
+    }
+    auto group_list = kafka::make_partition_list(static_cast<int>(pending_start_.size()));
+    for (const auto& [topic, partition] : pending_start_) {
+        rd_kafka_topic_partition_list_add(group_list.get(), topic.c_str(), partition);
+    }
+    auto err =
+        rd_kafka_committed(group_.get(), group_list.get(), kafka::to_ms(settings_.admin_timeout));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("cluster '" + settings_.target_alias + "': cannot read progress of group '" +
+                  settings_.progress_group + "': " + rd_kafka_err2str(err) + "; retrying");
+        start_retry_at_ = Clock::now() + std::chrono::seconds(1);
+        return;
+    }
+    auto source_list = kafka::make_partition_list(group_list->cnt);
+    std::vector<Key> still_pending;
+    for (int i = 0; i < group_list->cnt; ++i) {
+        const auto& e = group_list->elems[i];
+        Key key{e.topic, e.partition};
+        auto it = owned_.find(key);
+        if (it == owned_.end()) {
+            continue;
+        }
+        Owned& owned = it->second;
+        int64_t low = 0;
+        int64_t high = 0;
+        auto werr = rd_kafka_query_watermark_offsets(source_.get(), owned.source_topic.c_str(),
+                                                     owned.partition, &low, &high,
+                                                     kafka::to_ms(settings_.admin_timeout));
+        if (werr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            // Typically a partition added moments ago that the client's metadata does not
+            // know yet: refresh metadata and try again shortly.
+            const std::string text =
+                tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                ": cannot read offsets: " + rd_kafka_err2str(werr) + "; retrying";
+            if (text != last_error_) {
+                log::warn(text);
+                last_error_ = text;
+            }
+            still_pending.push_back(key);
+            continue;
+        }
+        int64_t start = 0;
+        const int64_t committed = e.err == RD_KAFKA_RESP_ERR_NO_ERROR ? e.offset : -1;
+        if (committed >= 0) {
+            start = committed;
+            if (committed < low) {
+                const int64_t lost = low - committed;
+                stats_->records_lost_to_retention += static_cast<uint64_t>(lost);
+                log::error(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                           ": " + std::to_string(lost) + " record(s) at offsets [" +
+                           std::to_string(committed) + ", " + std::to_string(low) +
+                           ") were deleted by retention before they were copied; resuming at " +
+                           std::to_string(low));
+                start = low;
+            } else if (committed > high) {
+                log::warn(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                          ": progress " + std::to_string(committed) +
+                          " is past the end of the partition (" + std::to_string(high) +
+                          "): the topic was recreated or truncated; copying from " +
+                          std::to_string(low));
+                start = low;
+            }
+        } else {
+            start = settings_.start_position == config::StartPosition::latest ? high : low;
+        }
+        owned.progress = PartitionProgress(settings_.offset_lag_max, start);
+        auto* elem = rd_kafka_topic_partition_list_add(source_list.get(),
+                                                       owned.source_topic.c_str(), owned.partition);
+        elem->offset = start;
+        by_source_[{owned.source_topic, owned.partition}] = key;
+        log::debug(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                   ": replicating from offset " + std::to_string(start));
+    }
+    if (!still_pending.empty()) {
+        const rd_kafka_metadata_t* md = nullptr;
+        if (rd_kafka_metadata(source_.get(), 1, nullptr, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_metadata_destroy(md);
+        }
+        start_retry_at_ = Clock::now() + std::chrono::seconds(1);
+    }
+    pending_start_ = std::move(still_pending);
+    if (source_list->cnt > 0) {
+        log_error_ptr(rd_kafka_incremental_assign(source_.get(), source_list.get()),
+                      "cluster '" + settings_.source_alias + "': assign");
+    }
+}
+
+void MirrorSourceTask::service(int timeout_ms) {
+    rd_kafka_poll(producer_.get(), timeout_ms);
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(group_.get(), 0)) {
+        kafka::MessagePtr drop(m); // the ownership group never fetches data we use
+    }
+    if (sync_producer_) {
+        rd_kafka_poll(sync_producer_.get(), 0);
+    }
+}
+
+bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
+    const std::string source_topic = rd_kafka_topic_name(message->rkt);
+    const int32_t partition = message->partition;
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_detach_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        headers = nullptr;
+    }
+    rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    int64_t timestamp = rd_kafka_message_timestamp(message, &ts_type);
+    if (timestamp < 0) {
+        timestamp = 0;
+    }
+    int metadata_refreshes = 0;
+    while (true) {
+        Owned* owned = find_owned(source_topic, partition);
+        if (owned == nullptr || owned->progress.failed() || stop_requested_.load()) {
+            break;
+        }
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (headers != nullptr) {
+            err = rd_kafka_producev(
+                producer_.get(), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
+                RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
+                RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
+        } else {
+            err = rd_kafka_producev(
+                producer_.get(), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
+                RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
+                RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
+        }
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            ++owned->in_flight; // the delivery report releases `message` and the headers
+            return true;
+        }
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            service(50); // backpressure: wait for deliveries, keep group membership alive
+            continue;
+        }
+        if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && metadata_refreshes++ < 3) {
+            // A partition added moments ago: the producer's metadata is older than it.
+            refresh_metadata(producer_.get(), owned->target_topic);
+            continue;
+        }
+        stats_->delivery_failures++;
+        log::error(tp_name(settings_.target_alias, owned->target_topic, partition) +
+                   ": cannot produce record from source offset " + std::to_string(message->offset) +
+                   ": " + rd_kafka_err2str(err) + "; retrying in " +
+                   std::to_string(kFailureRetryDelay.count()) + " s");
+        owned->progress.fail(message->offset);
+        owned->retry_at = Clock::now() + kFailureRetryDelay;
+        break;
+    }
+    if (headers != nullptr) {
+        rd_kafka_headers_destroy(headers);
+    }
+    return false;
+}
+
+void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
+    kafka::MessagePtr source(static_cast<rd_kafka_message_t*>(report->_private));
+    const std::string source_topic = rd_kafka_topic_name(source->rkt);
+    const int32_t partition = source->partition;
+    Owned* owned = find_owned(source_topic, partition);
+    if (owned != nullptr) {
+        --owned->in_flight;
+    }
+    if (report->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        stats_->delivery_failures++;
+        if (owned != nullptr && !owned->progress.failed()) {
+            log::error(
+                tp_name(settings_.target_alias, rd_kafka_topic_name(report->rkt), partition) +
+                ": delivery of the record from source offset " + std::to_string(source->offset) +
+                " failed: " + rd_kafka_err2str(report->err) + "; retrying from offset " +
+                std::to_string(owned->progress.next_upstream()) + " in " +
+                std::to_string(kFailureRetryDelay.count()) + " s");
+            owned->progress.fail(source->offset);
+            owned->retry_at = Clock::now() + kFailureRetryDelay;
+        }
+        return;
+    }
+    stats_->records_copied++;
+    stats_->bytes_copied += report->len + report->key_len;
+    if (owned == nullptr) {
+        return;
+    }
+    sync_scratch_.clear();
+    owned->progress.on_delivered(source->offset, report->offset, sync_scratch_);
+    if (!sync_scratch_.empty()) {
+        emit_syncs(source_topic, partition, sync_scratch_);
+    }
+}
+
+void MirrorSourceTask::emit_syncs(const std::string& source_topic, int32_t partition,
+                                  const std::vector<SyncPoint>& syncs) {
+    if (!sync_producer_) {
+        return;
+    }
+    for (const auto& s : syncs) {
+        OffsetSync sync{source_topic, partition, s.upstream, s.downstream};
+        auto key = encode_key(sync);
+        auto value = encode_value(sync);
+        if (!key || !value) {
+            log::warn("offset sync for topic '" + source_topic + "' cannot be encoded: " +
+                      (!key ? key.error().message : value.error().message));
+            return;
+        }
+        while (true) {
+            auto err = rd_kafka_producev(
+                sync_producer_.get(), RD_KAFKA_V_TOPIC(clients_.offset_syncs_topic.c_str()),
+                RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(key->data(), key->size()),
+                RD_KAFKA_V_VALUE(value->data(), value->size()),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(sync_producer_.get(), 10);
+                continue;
+            }
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
+                          clients_.offset_syncs_topic +
+                          "': cannot write offset sync: " + rd_kafka_err2str(err));
+            } else {
+                stats_->offset_syncs_written++;
+            }
+            break;
+        }
+    }
+}
+
+void MirrorSourceTask::flush_and_commit(bool sync, const std::vector<Key>* only) {
+    std::vector<Key> keys;
+    if (only != nullptr) {
+        keys = *only;
+    } else {
+        for (const auto& [key, owned] : owned_) {
+            if (by_source_.count({owned.source_topic, owned.partition}) != 0) {
+                keys.push_back(key);
+            }
+        }
+    }
+    for (const auto& key : keys) {
+        Owned& owned = owned_.at(key);
+        if (auto point = owned.progress.on_flush()) {
+            emit_syncs(owned.source_topic, owned.partition, {*point});
+        }
+    }
+    // Progress may only cover records whose offset syncs are durable, so that exact
+    // translation survives a crash.
+    if (sync_producer_) {
+        auto err = rd_kafka_flush(sync_producer_.get(), 10000);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
+                      clients_.offset_syncs_topic +
+                      "': offset syncs not acknowledged yet; progress commit postponed");
+            return;
+        }
+    }
+    auto list = kafka::make_partition_list();
+    std::vector<std::pair<Key, int64_t>> committed;
+    for (const auto& key : keys) {
+        Owned& owned = owned_.at(key);
+        if (owned.progress.commit_pending() && owned.progress.next_upstream() >= 0) {
+            auto* e = rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second);
+            e->offset = owned.progress.next_upstream();
+            committed.emplace_back(key, e->offset);
+        }
+    }
+    if (list->cnt == 0) {
+        return;
+    }
+    auto err = rd_kafka_commit(group_.get(), list.get(), sync ? 0 : 1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("cluster '" + settings_.target_alias + "': cannot commit progress of group '" +
+                  settings_.progress_group + "': " + rd_kafka_err2str(err));
+        return;
+    }
+    for (const auto& [key, offset] : committed) {
+        owned_.at(key).progress.mark_committed(offset);
+    }
+}
+
+void MirrorSourceTask::retry_failed_partitions() {
+    const auto now = Clock::now();
+    auto unassign = kafka::make_partition_list();
+    auto assign = kafka::make_partition_list();
+    for (auto& [key, owned] : owned_) {
+        if (!owned.progress.failed() || owned.in_flight > 0 || now < owned.retry_at) {
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(unassign.get(), owned.source_topic.c_str(),
+                                          owned.partition);
+        auto* e = rd_kafka_topic_partition_list_add(assign.get(), owned.source_topic.c_str(),
+                                                    owned.partition);
+        e->offset = owned.progress.next_upstream();
+        owned.progress.restart();
+        log::info(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                  ": retrying from offset " + std::to_string(e->offset));
+    }
+    if (assign->cnt > 0) {
+        log_error_ptr(rd_kafka_incremental_unassign(source_.get(), unassign.get()), "unassign");
+        log_error_ptr(rd_kafka_incremental_assign(source_.get(), assign.get()), "assign");
+    }
+}
+
+Status MirrorSourceTask::pump_records() {
+    const bool idle = by_source_.empty();
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(source_.get(), idle ? 0 : 50);
+    if (idle) {
+        service(100);
+    }
+    for (int n = 0; m != nullptr && n < kPollBatch; ++n) {
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            kafka::MessagePtr error(m);
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                std::string where = m->rkt ? tp_name(settings_.source_alias,
+                                                     rd_kafka_topic_name(m->rkt), m->partition)
+                                           : "cluster '" + settings_.source_alias + "'";
+                std::string text = where + ": " + rd_kafka_message_errstr(m);
+                if (text != last_error_) {
+                    log::warn(text);
+                    last_error_ = text;
+                }
+            }
+        } else if (!produce(m)) {
+            rd_kafka_message_destroy(m);
+        }
+        if (stop_requested_.load()) {
+            break;
+        }
+        m = rd_kafka_consumer_poll(source_.get(), 0);
+    }
+    if (m != nullptr && stop_requested_.load()) {
+        rd_kafka_message_destroy(m);
+    } else if (m != nullptr) {
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR || !produce(m)) {
+            rd_kafka_message_destroy(m);
+        }
+    }
+    service(0);
+    return {};
+}
+
+Status MirrorSourceTask::check_fatal() {
+    char errstr[512];
+    if (rd_kafka_fatal_error(producer_.get(), errstr, sizeof errstr) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + settings_.target_alias +
+                          "': fatal producer error: " + errstr);
+    }
+    return {};
+}
+
+Status MirrorSourceTask::run() {
+    next_commit_ = Clock::now() + settings_.progress_commit_interval;
+    Status outcome;
+    while (!stop_requested_.load()) {
+        apply_topic_changes();
+        start_pending_partitions();
+        retry_failed_partitions();
+        if (auto s = pump_records(); !s) {
+            outcome = s;
+            break;
+        }
+        if (Clock::now() >= next_commit_) {
+            flush_and_commit(false);
+            next_commit_ = Clock::now() + settings_.progress_commit_interval;
+        }
+        if (auto s = check_fatal(); !s) {
+            outcome = s;
+            break;
+        }
+    }
+    // Shutdown order: stop intake, drain the producer, commit progress, leave the group.
+    stop_requested_.store(true);
+    std::vector<Key> all;
+    for (const auto& [key, owned] : owned_) {
+        all.push_back(key);
+    }
+    release(all, true);
+    kafka::close_consumer(group_); // leaving the group hands partitions over at once
+    source_queue_.reset();
+    kafka::close_consumer(source_);
+    rd_kafka_flush(producer_.get(), 2000);
+    if (sync_producer_) {
+        rd_kafka_flush(sync_producer_.get(), 2000);
+    }
+    stats_->partitions_owned.store(0);
+    return outcome;
+}
+
+} // namespace kmirror::mirror

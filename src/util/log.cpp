@@ -26,8 +26,12 @@ const char* name_of(Level level) {
 }
 } // namespace
 
-void set_level(Level level) { g_level.store(static_cast<int>(level)); }
-Level level() { return static_cast<Level>(g_level.load()); }
+void set_level(Level level) {
+    g_level.store(static_cast<int>(level));
+}
+Level level() {
+    return static_cast<Level>(g_level.load());
+}
 
 bool parse_level(std::string_view name, Level& out) {
     if (name == "debug") {

@@ -56,7 +56,9 @@ void append_utf8(std::string& out, unsigned cp) {
     }
 }
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\f'; }
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\f';
+}
 
 // Joins continuation lines into logical lines, as Properties.load does.
 std::vector<std::pair<int, std::string>> logical_lines(std::string_view text) {
@@ -136,8 +138,7 @@ Status unescape(std::string_view in, std::string& out, int line_no) {
             break;
         case 'u': {
             if (i + 4 >= in.size()) {
-                return make_error("line " + std::to_string(line_no) +
-                                  ": malformed \\uXXXX escape");
+                return make_error("line " + std::to_string(line_no) + ": malformed \\uXXXX escape");
             }
             unsigned cp = 0;
             for (int k = 1; k <= 4; ++k) {
@@ -198,8 +199,8 @@ Result<Properties> Properties::parse(std::string_view text) {
         if (auto s = unescape(std::string_view(line).substr(0, key_end), key, line_no); !s) {
             return s.error();
         }
-        if (auto s = unescape(std::string_view(line).substr(std::min(i, line.size())), value,
-                              line_no);
+        if (auto s =
+                unescape(std::string_view(line).substr(std::min(i, line.size())), value, line_no);
             !s) {
             return s.error();
         }

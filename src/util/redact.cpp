@@ -6,8 +6,9 @@ namespace kmirror {
 
 bool is_secret_key(std::string_view key) {
     const std::string k = strings::to_lower(key);
-    for (std::string_view marker : {"password", "secret", "jaas", "ssl.key.pem", "keystore.key",
-                                    "private.key", "token", "credentials", "sasl.oauthbearer.config"}) {
+    for (std::string_view marker :
+         {"password", "secret", "jaas", "ssl.key.pem", "keystore.key", "private.key", "token",
+          "credentials", "sasl.oauthbearer.config"}) {
         if (k.find(marker) != std::string::npos) {
             return true;
         }

@@ -12,10 +12,9 @@ struct Error {
     std::string message;
 };
 
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
-    Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    Result(T value) : data_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
     Result(Error error) : data_(std::move(error)) {} // NOLINT(google-explicit-constructor)
 
     bool ok() const { return std::holds_alternative<T>(data_); }
@@ -39,7 +38,8 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : error_(std::move(error)), ok_(false) {} // NOLINT(google-explicit-constructor)
+    Status(Error error)
+        : error_(std::move(error)), ok_(false) {} // NOLINT(google-explicit-constructor)
     static Status success() { return {}; }
 
     bool ok() const { return ok_; }
@@ -51,6 +51,8 @@ private:
     bool ok_ = true;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message) {
+    return Error{std::move(message)};
+}
 
 } // namespace kmirror

@@ -1,0 +1,87 @@
+// Synchronous admin operations over one librdkafka handle, each bounded by a timeout.
+// Thread: an Admin is used by one thread at a time (it owns a private result queue per call).
+// Errors name the cluster and the topic concerned.
+#pragma once
+
+#include "kafka/client.h"
+#include "kafka/handles.h"
+#include "util/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmirror::kafka {
+
+struct TopicInfo {
+    std::string name;
+    int partitions = 0;
+};
+
+struct NewTopicSpec {
+    std::string name;
+    int partitions = 1;
+    int replication_factor = -1; // -1: broker default
+    std::map<std::string, std::string> configs;
+};
+
+struct ConfigEntryInfo {
+    std::string name;
+    std::optional<std::string> value;
+    bool is_default = false;
+    bool is_read_only = false;
+    bool is_sensitive = false;
+    rd_kafka_ConfigSource_t source = RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG;
+};
+
+// Outcome of one topic in a batched call.
+struct TopicOutcome {
+    std::string topic;
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string message; // empty when ok
+    bool ok() const { return code == RD_KAFKA_RESP_ERR_NO_ERROR; }
+};
+
+class Admin {
+public:
+    // Creates its own producer-type handle from the given settings.
+    static Result<Admin> create(const ClientSpec& spec);
+
+    const std::string& cluster() const { return cluster_; }
+    rd_kafka_t* handle() const { return handle_.get(); }
+
+    // All topics (internal ones included) with their partition counts.
+    Result<std::map<std::string, TopicInfo>> list_topics(std::chrono::milliseconds timeout) const;
+    Result<std::vector<TopicOutcome>> create_topics(const std::vector<NewTopicSpec>& topics,
+                                                    std::chrono::milliseconds timeout) const;
+    Result<std::vector<TopicOutcome>>
+    create_partitions(const std::map<std::string, int>& new_totals,
+                      std::chrono::milliseconds timeout) const;
+    Result<std::map<std::string, std::vector<ConfigEntryInfo>>>
+    describe_topic_configs(const std::vector<std::string>& topics,
+                           std::chrono::milliseconds timeout) const;
+    // Whole-config AlterConfigs (librdkafka 2.0.2 has no IncrementalAlterConfigs): the given
+    // set replaces the topic's dynamic overrides. See docs/adr/0002.
+    Result<std::vector<TopicOutcome>>
+    alter_topic_configs(const std::map<std::string, std::map<std::string, std::string>>& configs,
+                        std::chrono::milliseconds timeout) const;
+    // Low and high watermark of one partition.
+    Result<std::pair<int64_t, int64_t>> watermarks(const std::string& topic, int32_t partition,
+                                                   std::chrono::milliseconds timeout) const;
+
+private:
+    Admin(std::string cluster, HandlePtr handle)
+        : cluster_(std::move(cluster)), handle_(std::move(handle)) {}
+    std::string cluster_;
+    HandlePtr handle_;
+};
+
+// Milliseconds as int for librdkafka calls.
+inline int to_ms(std::chrono::milliseconds d) {
+    return static_cast<int>(d.count());
+}
+
+} // namespace kmirror::kafka

@@ -1,0 +1,136 @@
+// MirrorSourceTask: copies records of the source partitions this process owns to the same
+// partition of the replica topic on the target.
+//
+// Ownership comes from a consumer group on the target cluster subscribed to the replica
+// topics (docs/adr/0003): owning target partition t-p means replicating source partition s-p.
+// That group consumer never fetches; it gives membership, assignment, failure detection, and
+// it stores progress: the committed offset of t-p is the next source offset of s-p.
+//
+// Data path: an assign-mode consumer on the source (no group there) → an idempotent producer
+// on the target, zero-copy: the produced record points into the consumed message's buffers,
+// and the consumed message is released in the delivery report. Memory is bounded by the
+// consumer prefetch and the producer queue sizes, never by the backlog.
+//
+// Thread: everything runs on the thread that calls run(); set_topics() and request_stop()
+// may be called from any thread.
+#pragma once
+
+#include "config/connector_config.h"
+#include "kafka/client.h"
+#include "kafka/handles.h"
+#include "mirror/progress_tracker.h"
+#include "util/result.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kmirror::mirror {
+
+// A replica topic on the target and the source topic it copies.
+struct TopicMapping {
+    std::string source_topic;
+    int partitions = 0; // partitions present on both sides
+};
+using TopicMap = std::map<std::string, TopicMapping>; // key: target topic
+
+struct SourceTaskClients {
+    kafka::ClientSpec source_consumer;
+    kafka::ClientSpec target_producer;
+    kafka::ClientSpec target_group; // group membership + progress, on the target
+    std::optional<kafka::ClientSpec> offset_syncs_producer;
+    std::string offset_syncs_topic;
+};
+
+// Counters readable from other threads (metrics, status).
+struct SourceTaskStats {
+    std::atomic<uint64_t> records_copied{0};
+    std::atomic<uint64_t> bytes_copied{0};
+    std::atomic<uint64_t> offset_syncs_written{0};
+    std::atomic<uint64_t> records_lost_to_retention{0};
+    std::atomic<uint64_t> delivery_failures{0};
+    std::atomic<int> partitions_owned{0};
+};
+
+class MirrorSourceTask {
+public:
+    static Result<std::unique_ptr<MirrorSourceTask>>
+    create(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
+           std::shared_ptr<SourceTaskStats> stats);
+    ~MirrorSourceTask();
+    MirrorSourceTask(const MirrorSourceTask&) = delete;
+    MirrorSourceTask& operator=(const MirrorSourceTask&) = delete;
+
+    // Replaces the set of replica topics to own partitions of (thread-safe).
+    void set_topics(TopicMap topics);
+    void request_stop() { stop_requested_.store(true); }
+
+    // Replicates until request_stop(); then flushes and commits progress. An error means the
+    // task cannot go on (e.g. a fatal producer error); progress up to the last acknowledged
+    // record is committed when possible, so a new task resumes there.
+    Status run();
+
+    // librdkafka callbacks (served from polls on this task's thread).
+    void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+    void on_delivery(const rd_kafka_message_t* message);
+
+private:
+    struct Owned {
+        std::string target_topic;
+        std::string source_topic;
+        int32_t partition = 0;
+        PartitionProgress progress;
+        int64_t in_flight = 0; // produced, not yet reported
+        std::chrono::steady_clock::time_point retry_at{};
+    };
+    using Key = std::pair<std::string, int32_t>; // target topic, partition
+
+    MirrorSourceTask(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
+                     std::shared_ptr<SourceTaskStats> stats);
+    Status open();
+    void apply_topic_changes();
+    void start_pending_partitions();
+    Status pump_records();
+    bool produce(rd_kafka_message_t* message);
+    void service(int timeout_ms);
+    void emit_syncs(const std::string& source_topic, int32_t partition,
+                    const std::vector<SyncPoint>& syncs);
+    void flush_and_commit(bool sync, const std::vector<Key>* only = nullptr);
+    void retry_failed_partitions();
+    void release(const std::vector<Key>& keys, bool commit);
+    Owned* find_owned(const std::string& source_topic, int32_t partition);
+    Status check_fatal();
+
+    config::MirrorSourceSettings settings_;
+    SourceTaskClients clients_;
+    std::shared_ptr<SourceTaskStats> stats_;
+
+    kafka::HandlePtr source_;
+    kafka::HandlePtr producer_;
+    kafka::HandlePtr group_;
+    kafka::HandlePtr sync_producer_;
+    kafka::QueuePtr source_queue_;
+
+    std::map<Key, Owned> owned_;
+    std::map<std::pair<std::string, int32_t>, Key> by_source_; // source tp -> owned key
+    std::vector<Key> pending_start_;
+    TopicMap topics_;
+    std::set<std::string> subscribed_;
+
+    std::mutex topics_mutex_;
+    std::optional<TopicMap> new_topics_;
+    std::atomic<bool> stop_requested_{false};
+    std::chrono::steady_clock::time_point next_commit_{};
+    std::chrono::steady_clock::time_point start_retry_at_{};
+    std::vector<SyncPoint> sync_scratch_;
+    std::string last_error_;
+};
+
+} // namespace kmirror::mirror

@@ -1,0 +1,106 @@
+#include "support/kafka_ops.h"
+
+#include "kafka/admin.h"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace kmirror::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+kafka::Admin admin_for(const kafka::Settings& settings) {
+    auto admin = kafka::Admin::create(kafka::ClientSpec{"test", "test-admin", settings});
+    if (!admin) {
+        throw std::runtime_error(admin.error().message);
+    }
+    return std::move(admin).value();
+}
+
+void check(rd_kafka_error_t* error, const std::string& what) {
+    if (error != nullptr) {
+        std::string msg = what + ": " + rd_kafka_error_string(error);
+        rd_kafka_error_destroy(error);
+        throw std::runtime_error(msg);
+    }
+}
+
+} // namespace
+
+void produce_transactions(const kafka::Settings& settings, const std::string& topic,
+                          const std::vector<std::pair<TxnOutcome, int>>& transactions) {
+    kafka::ClientSpec spec{"test", "txn-producer", settings};
+    spec.settings.emplace_back("transactional.id", "test-txn-" + topic);
+    auto producer = kafka::make_producer(spec);
+    if (!producer) {
+        throw std::runtime_error(producer.error().message);
+    }
+    rd_kafka_t* rk = producer->get();
+    check(rd_kafka_init_transactions(rk, 30000), "init transactions");
+    int txn = 0;
+    for (const auto& [outcome, count] : transactions) {
+        check(rd_kafka_begin_transaction(rk), "begin transaction");
+        for (int j = 0; j < count; ++j) {
+            std::string value = "txn-" + std::to_string(txn) + "-" + std::to_string(j);
+            auto err =
+                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                                  RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                throw std::runtime_error(std::string("transactional produce: ") +
+                                         rd_kafka_err2str(err));
+            }
+        }
+        if (outcome == TxnOutcome::commit) {
+            check(rd_kafka_commit_transaction(rk, 30000), "commit transaction");
+        } else {
+            check(rd_kafka_abort_transaction(rk, 30000), "abort transaction");
+        }
+        ++txn;
+    }
+}
+
+std::string topic_config(const kafka::Settings& settings, const std::string& topic,
+                         const std::string& name) {
+    auto admin = admin_for(settings);
+    auto configs = admin.describe_topic_configs({topic}, 10s);
+    if (!configs) {
+        throw std::runtime_error(configs.error().message);
+    }
+    for (const auto& e : (*configs)[topic]) {
+        if (e.name == name) {
+            return e.value.value_or("");
+        }
+    }
+    return "";
+}
+
+void alter_topic_config(const kafka::Settings& settings, const std::string& topic,
+                        const std::map<std::string, std::string>& configs) {
+    auto admin = admin_for(settings);
+    auto outcome = admin.alter_topic_configs({{topic, configs}}, 10s);
+    if (!outcome) {
+        throw std::runtime_error(outcome.error().message);
+    }
+    for (const auto& o : *outcome) {
+        if (!o.ok()) {
+            throw std::runtime_error("alter config of " + o.topic + ": " + o.message);
+        }
+    }
+}
+
+void add_partitions(const kafka::Settings& settings, const std::string& topic, int total) {
+    auto admin = admin_for(settings);
+    auto outcome = admin.create_partitions({{topic, total}}, 10s);
+    if (!outcome) {
+        throw std::runtime_error(outcome.error().message);
+    }
+    for (const auto& o : *outcome) {
+        if (!o.ok()) {
+            throw std::runtime_error("create partitions of " + o.topic + ": " + o.message);
+        }
+    }
+}
+
+} // namespace kmirror::testing

@@ -1,0 +1,27 @@
+// Extra broker operations for integration tests (transactions, topic configs, partitions).
+// Throw std::runtime_error on failure: a test that cannot set up must fail, never skip.
+#pragma once
+
+#include "kafka/client.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kmirror::testing {
+
+enum class TxnOutcome { commit, abort };
+
+// Produces transactions of `count` records each to partition 0, committed or aborted in order.
+// Record values are "txn-<i>-<j>".
+void produce_transactions(const kafka::Settings& settings, const std::string& topic,
+                          const std::vector<std::pair<TxnOutcome, int>>& transactions);
+
+std::string topic_config(const kafka::Settings& settings, const std::string& topic,
+                         const std::string& name);
+void alter_topic_config(const kafka::Settings& settings, const std::string& topic,
+                        const std::map<std::string, std::string>& configs);
+void add_partitions(const kafka::Settings& settings, const std::string& topic, int total);
+
+} // namespace kmirror::testing
