@@ -8,8 +8,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   librdkafka-dev nlohmann-json3-dev libcpp-httplib-dev libpcre2-dev libssl-dev
   libgtest-dev googletest
-  openjdk-17-jre-headless maven openssl curl python3
+  openjdk-17-jre-headless maven openssl curl python3 python3-venv
   clang-format
+  prometheus
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -25,3 +26,11 @@ fi
 
 # Apache Kafka jars for the test bed (and real MM2 for comparisons), cached under tools/kafka/lib.
 "$here/tools/kafka/fetch-jars.sh"
+
+# AWS's own MSK IAM signer: tests/unit/msk_iam_test.cpp checks our token against it byte for byte.
+signer_venv="$here/tools/msk-signer-venv"
+if ! "$signer_venv/bin/python" -c 'import aws_msk_iam_sasl_signer' 2>/dev/null; then
+  echo "setup: installing aws-msk-iam-sasl-signer-python into $signer_venv"
+  python3 -m venv "$signer_venv"
+  "$signer_venv/bin/pip" install -q 'aws-msk-iam-sasl-signer-python==1.0.2'
+fi

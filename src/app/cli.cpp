@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include "app/offsets_command.h"
 #include "app/run_command.h"
 #include "util/log.h"
 
@@ -19,15 +20,20 @@ constexpr const char* kUsage =
     R"(kmirror — Kafka replication and migration (MirrorMaker 2 compatible)
 
 Usage:
-  kmirror run <mm2.properties> [--clusters ALIAS...] [--log-level LEVEL]
+  kmirror run <mm2.properties> [--clusters ALIAS...] [--log-level LEVEL] [--metrics-port N]
         Dedicated mode: replicate the flows enabled in an MM2 properties file
         (same format as connect-mirror-maker.sh). Several processes started with the
         same file share the partitions.
+  kmirror offsets <mm2.properties> [--group GROUP]
+        Per consumer group and partition of every enabled flow: the source committed
+        offset, its translation to the target (and whether it is exact), the target
+        group's committed offset, and the lag on each side.
   kmirror --version
   kmirror --help
 
 Options:
   --log-level LEVEL   debug, info (default), warn or error
+  --metrics-port N    serve GET /metrics and GET /health on port N (all interfaces)
 
 Exit codes: 0 clean stop, 1 runtime failure, 2 bad arguments or configuration.
 )";
@@ -46,6 +52,9 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "run") {
         return run_command(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (args[0] == "offsets") {
+        return offsets_command(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     std::fprintf(stderr, "kmirror: unknown command '%s' (try 'kmirror --help')\n", args[0].c_str());
     return 2;

@@ -87,6 +87,7 @@ constexpr std::array kKnownConnectorKeys = {
     "offset.flush.interval.ms",
     "kmirror.progress.group.id",
     "kmirror.max.in.flight.bytes",
+    "kmirror.metrics.listener", // dedicated mode: /metrics and /health (src/app/observability.h)
 };
 
 Status get_bool(const Properties& p, const std::string& key, bool& out) {
@@ -144,6 +145,20 @@ Properties derive_client(const Properties& cfg, const std::string& cluster_prefi
         }
     }
     return out;
+}
+
+bool has_known_prefix(const std::string& key) {
+    for (const char* prefix :
+         {"source.cluster.", "target.cluster.", "source.consumer.", "source.producer.",
+          "source.admin.", "target.consumer.", "target.producer.", "target.admin.", "consumer.",
+          "producer.", "admin.", "replication.policy.", "config.providers", "transforms.",
+          "predicates.", "key.converter.", "value.converter.", "header.converter.",
+          "offset-syncs.topic.", "offset-syncs-", "metric.reporters.", "kmirror."}) {
+        if (strings::starts_with(key, prefix)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -267,6 +282,13 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
         return make_error("config 'consumer.auto.offset.reset': kmirror starts new partitions at "
                           "'earliest' or 'latest', got '" +
                           reset + "'");
+    }
+    // Keys no connector defines are reported, never silently dropped.
+    for (const auto& key : cfg.keys()) {
+        if (!is_known_connector_key(key) && !is_mm2_client_config_name(key) &&
+            !has_known_prefix(key)) {
+            s.notes.push_back(key);
+        }
     }
     // De-duplicate notes (the same cluster key can be noted for several roles).
     std::vector<std::string> unique;

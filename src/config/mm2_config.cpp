@@ -10,6 +10,10 @@ namespace kmirror::config {
 namespace {
 
 const char* const kSourceConnectorClass = "org.apache.kafka.connect.mirror.MirrorSourceConnector";
+const char* const kCheckpointConnectorClass =
+    "org.apache.kafka.connect.mirror.MirrorCheckpointConnector";
+const char* const kHeartbeatConnectorClass =
+    "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector";
 
 bool has_any_prefix(const std::string& key, std::initializer_list<const char*> prefixes) {
     return std::any_of(prefixes.begin(), prefixes.end(),
@@ -40,6 +44,52 @@ bool is_top_level_known(const std::string& key) {
                            "header.converter", "task", "worker", "dedicated.mode.", "listeners",
                            "rest.", "access.control.", "response.http.headers", "ssl.client.auth",
                            "consumer.", "producer.", "admin."});
+}
+
+bool flow_enabled(const Properties& mm2, const std::string& flow) {
+    bool enabled = false;
+    if (const auto* v = mm2.find(flow + ".enabled")) {
+        (void)strings::parse_bool(*v, enabled);
+    }
+    return enabled;
+}
+
+// MirrorMakerConfig.connectorBaseConfig(sourceAndTarget, connectorClass).
+Properties connector_base_config(const Properties& mm2, const std::string& s, const std::string& t,
+                                 const std::string& connector_class) {
+    Properties connector;
+    for (const auto& key : mm2.keys()) {
+        if (is_known_connector_key(key) || is_mm2_client_config_name(key) ||
+            has_any_prefix(key, {"config.providers", "replication.policy"})) {
+            connector.set(key, mm2.get(key));
+        }
+    }
+    for (const auto& [alias, side] :
+         {std::pair{s, std::string("source")}, std::pair{t, std::string("target")}}) {
+        Properties cp = cluster_props(mm2, alias);
+        for (const auto& key : cp.keys()) {
+            if (has_any_prefix(key, {"consumer", "producer", "admin"})) {
+                connector.set(side + "." + key, cp.get(key));
+            } else {
+                connector.set(side + ".cluster." + key, cp.get(key));
+            }
+        }
+    }
+    auto set_if_absent = [&](const std::string& k, const std::string& v) {
+        if (!connector.contains(k)) {
+            connector.set(k, v);
+        }
+    };
+    set_if_absent("name", connector_class.substr(connector_class.rfind('.') + 1));
+    set_if_absent("connector.class", connector_class);
+    set_if_absent("source.cluster.alias", s);
+    set_if_absent("target.cluster.alias", t);
+    Properties overlay = mm2.with_prefix_stripped(s + "->" + t + ".");
+    for (const auto& key : overlay.keys()) {
+        connector.set(key, overlay.get(key));
+    }
+    set_if_absent("enabled", "false");
+    return connector;
 }
 
 } // namespace
@@ -139,39 +189,16 @@ Result<DedicatedConfig> build_dedicated_config(const Properties& mm2,
                                       "' is used by flow " + flow);
                 }
             }
-            Properties connector;
-            for (const auto& key : mm2.keys()) {
-                if (is_known_connector_key(key) || is_mm2_client_config_name(key) ||
-                    has_any_prefix(key, {"config.providers", "replication.policy"})) {
-                    connector.set(key, mm2.get(key));
-                }
+            FlowConnectorConfig fc{s, t, connector_base_config(mm2, s, t, kSourceConnectorClass),
+                                   connector_base_config(mm2, s, t, kCheckpointConnectorClass),
+                                   connector_base_config(mm2, s, t, kHeartbeatConnectorClass),
+                                   std::nullopt};
+            if (!flow_enabled(mm2, t + "->" + s) &&
+                (only_targets.empty() ||
+                 std::find(only_targets.begin(), only_targets.end(), s) != only_targets.end())) {
+                fc.reverse_heartbeat = connector_base_config(mm2, t, s, kHeartbeatConnectorClass);
             }
-            for (const auto& [alias, side] :
-                 {std::pair{s, std::string("source")}, std::pair{t, std::string("target")}}) {
-                Properties cp = cluster_props(mm2, alias);
-                for (const auto& key : cp.keys()) {
-                    if (has_any_prefix(key, {"consumer", "producer", "admin"})) {
-                        connector.set(side + "." + key, cp.get(key));
-                    } else {
-                        connector.set(side + ".cluster." + key, cp.get(key));
-                    }
-                }
-            }
-            auto set_if_absent = [&](const std::string& k, const std::string& v) {
-                if (!connector.contains(k)) {
-                    connector.set(k, v);
-                }
-            };
-            set_if_absent("name", "MirrorSourceConnector");
-            set_if_absent("connector.class", kSourceConnectorClass);
-            set_if_absent("source.cluster.alias", s);
-            set_if_absent("target.cluster.alias", t);
-            Properties overlay = mm2.with_prefix_stripped(flow + ".");
-            for (const auto& key : overlay.keys()) {
-                connector.set(key, overlay.get(key));
-            }
-            set_if_absent("enabled", "false");
-            out.flows.push_back(FlowConnectorConfig{s, t, std::move(connector)});
+            out.flows.push_back(std::move(fc));
         }
     }
     if (out.flows.empty()) {

@@ -1,11 +1,13 @@
-// Dedicated mode: turns an mm2.properties file (connect-mirror-maker.sh format) into one
-// MirrorSourceConnector configuration per enabled flow, following MirrorMakerConfig's rules
+// Dedicated mode: turns an mm2.properties file (connect-mirror-maker.sh format) into the
+// MirrorSourceConnector, MirrorCheckpointConnector and MirrorHeartbeatConnector configurations
+// of every enabled flow, following MirrorMakerConfig's rules
 // (mm2.md §2.5), so that dedicated mode and the REST worker feed the same engine.
 #pragma once
 
 #include "util/properties.h"
 #include "util/result.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,13 @@ namespace kmirror::config {
 struct FlowConnectorConfig {
     std::string source;
     std::string target;
-    Properties connector; // what MM2 would hand its MirrorSourceConnector
+    Properties connector;  // what MM2 would hand its MirrorSourceConnector
+    Properties checkpoint; // ... its MirrorCheckpointConnector
+    Properties heartbeat;  // ... its MirrorHeartbeatConnector (heartbeats on `target`)
+    // MM2 also runs the heartbeat connector of the reverse pair target->source, which writes
+    // heartbeats to `source` (that is how `<source>.heartbeats` appears on the target). Set when
+    // target->source is not an enabled flow itself (that flow carries it then).
+    std::optional<Properties> reverse_heartbeat;
 };
 
 struct DedicatedConfig {

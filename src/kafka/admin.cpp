@@ -1,5 +1,8 @@
 #include "kafka/admin.h"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace kmirror::kafka {
 namespace {
 
@@ -238,6 +241,151 @@ Result<std::pair<int64_t, int64_t>> Admin::watermarks(const std::string& topic, 
                           ": cannot read offsets: " + rd_kafka_err2str(err));
     }
     return std::make_pair(low, high);
+}
+
+Result<std::vector<GroupListing>>
+Admin::list_consumer_groups(std::chrono::milliseconds timeout) const {
+    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout,
+                           "cluster '" + cluster_ + "': list consumer groups",
+                           [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                               rd_kafka_ListConsumerGroups(handle_.get(), opts, q);
+                           });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_ListConsumerGroups_result(event->get());
+    size_t count = 0;
+    const auto** listings = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    std::vector<GroupListing> out;
+    for (size_t i = 0; i < count; ++i) {
+        out.push_back(GroupListing{rd_kafka_ConsumerGroupListing_group_id(listings[i]),
+                                   rd_kafka_ConsumerGroupListing_is_simple_consumer_group(
+                                       listings[i]) != 0,
+                                   rd_kafka_ConsumerGroupListing_state(listings[i])});
+    }
+    return out;
+}
+
+Result<std::map<std::string, GroupDescription>>
+Admin::describe_consumer_groups(const std::vector<std::string>& groups,
+                                std::chrono::milliseconds timeout) const {
+    std::map<std::string, GroupDescription> out;
+    if (groups.empty()) {
+        return out;
+    }
+    std::vector<const char*> names;
+    names.reserve(groups.size());
+    for (const auto& g : groups) {
+        names.push_back(g.c_str());
+    }
+    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout,
+                           "cluster '" + cluster_ + "': describe consumer groups",
+                           [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                               rd_kafka_DescribeConsumerGroups(handle_.get(), names.data(),
+                                                               names.size(), opts, q);
+                           });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event->get());
+    size_t count = 0;
+    const auto** descs = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        GroupDescription d;
+        d.group = rd_kafka_ConsumerGroupDescription_group_id(descs[i]);
+        d.state = rd_kafka_ConsumerGroupDescription_state(descs[i]);
+        d.members = rd_kafka_ConsumerGroupDescription_member_count(descs[i]);
+        if (const auto* err = rd_kafka_ConsumerGroupDescription_error(descs[i])) {
+            d.error = rd_kafka_error_string(err);
+        }
+        out[d.group] = std::move(d);
+    }
+    return out;
+}
+
+Result<GroupOffsets> Admin::list_consumer_group_offsets(const std::string& group,
+                                                        std::chrono::milliseconds timeout) const {
+    const std::string what = "cluster '" + cluster_ + "' group '" + group + "': list offsets";
+    rd_kafka_ListConsumerGroupOffsets_t* request =
+        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout,
+                           what, [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                               rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, opts,
+                                                                 q);
+                           });
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event->get());
+    size_t count = 0;
+    const auto** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count);
+    GroupOffsets out;
+    for (size_t i = 0; i < count; ++i) {
+        if (const auto* err = rd_kafka_group_result_error(groups[i])) {
+            return make_error(what + ": " + rd_kafka_error_string(err));
+        }
+        const auto* parts = rd_kafka_group_result_partitions(groups[i]);
+        for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
+            const auto& tp = parts->elems[j];
+            if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) {
+                continue;
+            }
+            CommittedOffset c;
+            c.offset = tp.offset;
+            if (tp.metadata != nullptr && tp.metadata_size > 0) {
+                c.metadata.assign(static_cast<const char*>(tp.metadata), tp.metadata_size);
+            }
+            out[{tp.topic, tp.partition}] = std::move(c);
+        }
+    }
+    return out;
+}
+
+Status Admin::alter_consumer_group_offsets(const std::string& group, const GroupOffsets& offsets,
+                                           std::chrono::milliseconds timeout) const {
+    if (offsets.empty()) {
+        return {};
+    }
+    const std::string what = "cluster '" + cluster_ + "' group '" + group + "': alter offsets";
+    auto list = make_partition_list(static_cast<int>(offsets.size()));
+    for (const auto& [tp, committed] : offsets) {
+        auto* elem = rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second);
+        elem->offset = committed.offset;
+        if (!committed.metadata.empty()) {
+            elem->metadata = std::malloc(committed.metadata.size());
+            std::memcpy(elem->metadata, committed.metadata.data(), committed.metadata.size());
+            elem->metadata_size = committed.metadata.size();
+        }
+    }
+    rd_kafka_AlterConsumerGroupOffsets_t* request =
+        rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
+    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout,
+                           what, [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                               rd_kafka_AlterConsumerGroupOffsets(handle_.get(), &request, 1, opts,
+                                                                  q);
+                           });
+    rd_kafka_AlterConsumerGroupOffsets_destroy(request);
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(event->get());
+    size_t count = 0;
+    const auto** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        if (const auto* err = rd_kafka_group_result_error(groups[i])) {
+            return make_error(what + ": " + rd_kafka_error_string(err));
+        }
+        const auto* parts = rd_kafka_group_result_partitions(groups[i]);
+        for (int j = 0; parts != nullptr && j < parts->cnt; ++j) {
+            const auto& tp = parts->elems[j];
+            if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                return make_error(what + ": topic '" + tp.topic + "' partition " +
+                                  std::to_string(tp.partition) + ": " + rd_kafka_err2str(tp.err));
+            }
+        }
+    }
+    return {};
 }
 
 } // namespace kmirror::kafka

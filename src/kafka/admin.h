@@ -37,6 +37,29 @@ struct ConfigEntryInfo {
     rd_kafka_ConfigSource_t source = RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG;
 };
 
+// One consumer group as ListConsumerGroups reports it.
+struct GroupListing {
+    std::string group;
+    bool is_simple = false;
+    rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+};
+
+// DescribeConsumerGroups' view of one group; `error` is empty when the group could be described.
+struct GroupDescription {
+    std::string group;
+    rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+    size_t members = 0;
+    std::string error;
+};
+
+// A committed offset of a consumer group.
+struct CommittedOffset {
+    int64_t offset = -1;
+    std::string metadata;
+};
+using TopicPartitionKey = std::pair<std::string, int32_t>;
+using GroupOffsets = std::map<TopicPartitionKey, CommittedOffset>;
+
 // Outcome of one topic in a batched call.
 struct TopicOutcome {
     std::string topic;
@@ -71,6 +94,19 @@ public:
     // Low and high watermark of one partition.
     Result<std::pair<int64_t, int64_t>> watermarks(const std::string& topic, int32_t partition,
                                                    std::chrono::milliseconds timeout) const;
+
+    // Consumer groups (valid listings; per-broker errors are ignored like Java's valid()).
+    Result<std::vector<GroupListing>> list_consumer_groups(std::chrono::milliseconds timeout) const;
+    Result<std::map<std::string, GroupDescription>>
+    describe_consumer_groups(const std::vector<std::string>& groups,
+                             std::chrono::milliseconds timeout) const;
+    // Every committed offset of `group` (partitions without a commit are left out).
+    Result<GroupOffsets> list_consumer_group_offsets(const std::string& group,
+                                                     std::chrono::milliseconds timeout) const;
+    // Commits `offsets` for `group` (without leader epoch). The broker refuses it while the
+    // group has active members (UNKNOWN_MEMBER_ID / the group is not empty): the error says so.
+    Status alter_consumer_group_offsets(const std::string& group, const GroupOffsets& offsets,
+                                        std::chrono::milliseconds timeout) const;
 
 private:
     Admin(std::string cluster, HandlePtr handle)

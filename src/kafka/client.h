@@ -6,6 +6,7 @@
 #include "kafka/handles.h"
 #include "util/result.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,9 @@ struct ClientSpec {
     std::string cluster; // cluster alias, for messages
     std::string role;    // e.g. "replication-consumer", for messages and client.id
     Settings settings;   // librdkafka configuration names and values
+    // Optional: what key/value settings cannot express (callbacks such as the AWS MSK IAM token
+    // refresh); make_conf applies it after the settings. Must not capture secrets in messages.
+    std::function<Status(rd_kafka_conf_t*)> configure = {};
 };
 
 // Applies every setting; the first one librdkafka rejects becomes the error.
@@ -25,7 +29,9 @@ Result<ConfPtr> make_conf(const ClientSpec& spec);
 
 enum class ClientType { producer, consumer };
 
-// Creates the handle; for consumers also redirects the main queue to the consumer queue.
+// Creates the handle; for consumers also redirects the main queue to the consumer queue. When
+// the configuration enabled a SASL callback queue (OAUTHBEARER), it is served by librdkafka's
+// background thread, so token refreshes do not depend on the application polling.
 Result<HandlePtr> make_client(ClientType type, ConfPtr conf, const ClientSpec& spec);
 
 // Convenience: make_conf + make_client.

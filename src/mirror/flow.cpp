@@ -1,8 +1,12 @@
 #include "mirror/flow.h"
 
 #include "kafka/client_config.h"
+#include "kafka/msk_iam.h"
 #include "mirror/topic_sync.h"
 #include "util/log.h"
+#include "util/strings.h"
+
+#include <algorithm>
 
 namespace kmirror::mirror {
 namespace {
@@ -10,12 +14,41 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTaskRestartDelay = std::chrono::seconds(5);
 
+// A numeric librdkafka setting kept within [min, max] whatever the user asked for: the data
+// path's memory bound and batching must not depend on Java-sized tuning (e.g. the seed's
+// buffer.memory of 500 MB or batch.size of 52 KB).
+struct Limit {
+    std::string key;
+    long long min;
+    long long max;
+    std::string why;
+};
+
+void apply_limits(kafka::Settings& settings, const std::vector<Limit>& limits,
+                  const std::string& where, std::vector<std::string>& notes) {
+    for (auto& [key, value] : settings) {
+        for (const auto& limit : limits) {
+            long long v = 0;
+            if (key != limit.key || !strings::parse_int64(value, v)) {
+                continue;
+            }
+            const long long clamped = std::clamp(v, limit.min, limit.max);
+            if (clamped != v) {
+                notes.push_back(where + ": '" + key + "' = " + value + " is kept at " +
+                                std::to_string(clamped) + " (" + limit.why + ")");
+                value = std::to_string(clamped);
+            }
+        }
+    }
+}
+
 // Java settings → librdkafka: kmirror defaults first, then the user's (translated), then what
 // the role requires.
 Result<kafka::ClientSpec> build_spec(const std::string& cluster, const std::string& role,
                                      const Properties& java, kafka::ClientRole client_role,
                                      const kafka::Settings& defaults, const kafka::Settings& forced,
-                                     std::vector<std::string>& notes) {
+                                     std::vector<std::string>& notes,
+                                     const std::vector<Limit>& limits = {}) {
     auto translated = kafka::translate_java_client_config(java, client_role);
     if (!translated) {
         return make_error("cluster '" + cluster + "' (" + role +
@@ -28,11 +61,15 @@ Result<kafka::ClientSpec> build_spec(const std::string& cluster, const std::stri
     for (const auto& note : translated->notes) {
         notes.push_back("cluster '" + cluster + "' (" + role + "): " + note);
     }
-    if (translated->aws_msk_iam) {
-        return make_error("cluster '" + cluster + "' (" + role +
-                          "): AWS MSK IAM authentication is not supported by this build yet");
-    }
     kafka::ClientSpec spec{cluster, role, defaults};
+    if (translated->aws_msk_iam) { // OAUTHBEARER with a SigV4 token (kafka/msk_iam.h)
+        spec.configure = [jaas = *translated->aws_msk_iam,
+                          bootstrap = java.get("bootstrap.servers"),
+                          extra = java](rd_kafka_conf_t* conf) {
+            return kafka::msk_iam::install_msk_iam(conf, jaas, bootstrap, extra);
+        };
+    }
+    apply_limits(translated->settings, limits, "cluster '" + cluster + "' (" + role + ")", notes);
     for (const auto& kv : translated->settings) {
         spec.settings.push_back(kv);
     }
@@ -49,7 +86,11 @@ Result<kafka::ClientSpec> build_spec(const std::string& cluster, const std::stri
 } // namespace
 
 Flow::Flow(const config::MirrorSourceSettings& settings)
-    : settings_(settings), name_(settings.source_alias + "->" + settings.target_alias) {}
+    : settings_(settings), name_(settings.source_alias + "->" + settings.target_alias),
+      probe_(std::make_unique<SourceFlowProbe>(
+          metrics::default_registry(),
+          SourceFlowProbe::Identity{settings.source_alias, settings.target_alias, settings.name},
+          stats_)) {}
 
 Flow::~Flow() {
     stop();
@@ -74,13 +115,20 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
     flow->config_filter_.emplace(std::move(config_filter).value());
 
     for (const auto& key : settings.notes) {
-        flow->notes_.push_back("flow " + flow->name_ + ": '" + key +
-                               "' is not applied (MM2 takes only connection and security "
-                               "settings from the cluster prefix; use the consumer./producer. "
-                               "prefixes)");
+        if (key.starts_with("source.cluster.") || key.starts_with("target.cluster.")) {
+            flow->notes_.push_back("flow " + flow->name_ + ": '" + key +
+                                   "' is not applied (MM2 takes only connection and security "
+                                   "settings from the cluster prefix; use the consumer./"
+                                   "producer. prefixes)");
+        } else {
+            flow->notes_.push_back("flow " + flow->name_ + ": '" + key +
+                                   "' is not a MirrorSourceConnector setting; it is ignored");
+        }
     }
     const std::string id_base = flow->name_ + "|" + settings.name + "|";
-    const auto half_kb = std::to_string(settings.max_in_flight_bytes / 2 / 1024);
+    const long long half_bound = settings.max_in_flight_bytes / 2;
+    const auto half_kb = std::to_string(half_bound / 1024);
+    const std::string memory_bound = "kmirror.max.in.flight.bytes bounds the data path's memory";
     auto& notes = flow->notes_;
     const auto& s = settings;
 
@@ -97,7 +145,10 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
          {"enable.auto.commit", "false"},
          {"enable.auto.offset.store", "false"},
          {"enable.partition.eof", "false"}},
-        notes);
+        notes,
+        {{"queued.max.messages.kbytes", 1024, half_bound / 1024, memory_bound},
+         {"fetch.max.bytes", 1 << 20, half_bound, memory_bound},
+         {"max.partition.fetch.bytes", 1 << 16, half_bound, memory_bound}});
     if (!source_consumer) {
         return source_consumer.error();
     }
@@ -108,7 +159,12 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
                                        {"acks", "all"},
                                        {"message.timeout.ms", "0"},
                                        {"queue.buffering.max.kbytes", half_kb}},
-                                      {}, notes);
+                                      {}, notes,
+                                      {{"queue.buffering.max.kbytes", 1024, half_bound / 1024,
+                                        memory_bound},
+                                       {"batch.size", 1000000, 2147483647,
+                                        "librdkafka batches per partition; Java-sized batches "
+                                        "cost throughput"}});
     if (!target_producer) {
         return target_producer.error();
     }
@@ -245,6 +301,7 @@ void Flow::control_loop() {
                 current = topics_.value_or(TopicMap{});
             }
             topic_sync_->sync_configs(current);
+            stats_->config_sync_errors += static_cast<uint64_t>(topic_sync_->last_errors());
             next_config_sync = Clock::now() + settings_.sync_topic_configs_interval;
         }
         if (settings_.refresh_topics_enabled && settings_.refresh_topics_interval.count() > 0 &&
@@ -265,7 +322,8 @@ void Flow::control_loop() {
 
 void Flow::task_loop() {
     while (!stopping_.load()) {
-        auto task = MirrorSourceTask::create(settings_, task_clients_, stats_);
+        auto task = MirrorSourceTask::create(settings_, task_clients_, stats_, probe_.get());
+        stats_->task_state = task ? TaskState::running : TaskState::failed;
         if (!task) {
             log::error("flow " + name_ +
                        ": cannot start the replication task: " + task.error().message);
@@ -291,6 +349,7 @@ void Flow::task_loop() {
                 }
                 continue;
             }
+            stats_->task_state = TaskState::failed;
             log::error("flow " + name_ + ": replication task failed: " + outcome.error().message +
                        "; restarting in " + std::to_string(kTaskRestartDelay.count()) + " s");
         }

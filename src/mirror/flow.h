@@ -10,6 +10,7 @@
 #include "kafka/admin.h"
 #include "mirror/replication_policy.h"
 #include "mirror/source_task.h"
+#include "mirror/source_task_probe.h"
 #include "mirror/topic_filter.h"
 
 #include <atomic>
@@ -59,6 +60,7 @@ private:
     SourceTaskClients task_clients_;
     std::vector<std::string> notes_;
     std::shared_ptr<SourceTaskStats> stats_ = std::make_shared<SourceTaskStats>();
+    std::unique_ptr<SourceFlowProbe> probe_; // metrics (metrics::default_registry())
 
     std::optional<kafka::Admin> source_admin_;
     std::optional<kafka::Admin> target_admin_;

@@ -1,7 +1,9 @@
 #include "mirror/source_task.h"
 
 #include "kafka/admin.h"
+#include "metrics/registry.h"
 #include "mirror/formats.h"
+#include "mirror/source_task_probe.h"
 #include "util/log.h"
 
 #include <algorithm>
@@ -16,9 +18,16 @@ constexpr int kPollBatch = 2000;
 constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
 constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
+constexpr auto kLagRefreshInterval = std::chrono::seconds(1);
+constexpr const char* kDefaultStatsIntervalMs = "5000";
 
 void dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
     static_cast<MirrorSourceTask*>(opaque)->on_delivery(message);
+}
+
+int stats_trampoline(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
+    static_cast<MirrorSourceTask*>(opaque)->on_consumer_stats(std::string_view(json, json_len));
+    return 0; // librdkafka frees json
 }
 
 void rebalance_trampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
@@ -57,8 +66,8 @@ void refresh_metadata(rd_kafka_t* rk, const std::string& topic) {
 
 MirrorSourceTask::MirrorSourceTask(const config::MirrorSourceSettings& settings,
                                    SourceTaskClients clients,
-                                   std::shared_ptr<SourceTaskStats> stats)
-    : settings_(settings), clients_(std::move(clients)), stats_(std::move(stats)) {}
+                                   std::shared_ptr<SourceTaskStats> stats, SourceFlowProbe* probe)
+    : settings_(settings), clients_(std::move(clients)), stats_(std::move(stats)), probe_(probe) {}
 
 MirrorSourceTask::~MirrorSourceTask() {
     // run() closes everything in order; this only covers a task that never ran.
@@ -69,9 +78,9 @@ MirrorSourceTask::~MirrorSourceTask() {
 
 Result<std::unique_ptr<MirrorSourceTask>>
 MirrorSourceTask::create(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
-                         std::shared_ptr<SourceTaskStats> stats) {
+                         std::shared_ptr<SourceTaskStats> stats, SourceFlowProbe* probe) {
     std::unique_ptr<MirrorSourceTask> task(
-        new MirrorSourceTask(settings, std::move(clients), std::move(stats)));
+        new MirrorSourceTask(settings, std::move(clients), std::move(stats), probe));
     if (auto s = task->open(); !s) {
         return s.error();
     }
@@ -94,7 +103,25 @@ Status MirrorSourceTask::open() {
         group_ = std::move(handle).value();
     }
     {
-        auto handle = kafka::make_consumer(clients_.source_consumer);
+        auto conf = kafka::make_conf(clients_.source_consumer);
+        if (!conf) {
+            return conf.error();
+        }
+        if (probe_ != nullptr) {
+            // Fetch metrics come from librdkafka's statistics (served on this task's polls).
+            char value[32];
+            size_t size = sizeof value;
+            if (rd_kafka_conf_get(conf->get(), "statistics.interval.ms", value, &size) ==
+                    RD_KAFKA_CONF_OK &&
+                std::strcmp(value, "0") == 0) {
+                rd_kafka_conf_set(conf->get(), "statistics.interval.ms", kDefaultStatsIntervalMs,
+                                  nullptr, 0);
+            }
+            rd_kafka_conf_set_stats_cb(conf->get(), stats_trampoline);
+            rd_kafka_conf_set_opaque(conf->get(), this);
+        }
+        auto handle = kafka::make_client(kafka::ClientType::consumer, std::move(conf).value(),
+                                         clients_.source_consumer);
         if (!handle) {
             return handle.error();
         }
@@ -207,6 +234,9 @@ void MirrorSourceTask::on_rebalance(rd_kafka_resp_err_t err,
             Owned owned{key.first,
                         mapping == topics_.end() ? std::string() : mapping->second.source_topic,
                         e.partition, PartitionProgress(settings_.offset_lag_max)};
+            if (probe_ != nullptr) {
+                owned.probe = probe_->partition(key.first, e.partition);
+            }
             owned_.insert_or_assign(key, std::move(owned));
             if (mapping != topics_.end() && e.partition < mapping->second.partitions) {
                 pending_start_.push_back(key);
@@ -421,6 +451,11 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
         }
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             ++owned->in_flight; // the delivery report releases `message` and the headers
+            stats_->records_polled.fetch_add(1, std::memory_order_relaxed);
+            stats_->records_in_flight.fetch_add(1, std::memory_order_relaxed);
+            if (owned->probe && ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+                owned->probe->on_polled(timestamp, message->len, metrics::wall_clock_ms());
+            }
             return true;
         }
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -455,6 +490,7 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     if (owned != nullptr) {
         --owned->in_flight;
     }
+    stats_->records_in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (report->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         stats_->delivery_failures++;
         if (owned != nullptr && !owned->progress.failed()) {
@@ -476,6 +512,14 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     }
     sync_scratch_.clear();
     owned->progress.on_delivered(source->offset, report->offset, sync_scratch_);
+    if (owned->probe) {
+        rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const int64_t ts = rd_kafka_message_timestamp(source.get(), &ts_type);
+        if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
+            owned->probe->on_delivered(ts, owned->progress.next_upstream(), owned->in_flight > 0,
+                                       metrics::wall_clock_ms());
+        }
+    }
     if (!sync_scratch_.empty()) {
         emit_syncs(source_topic, partition, sync_scratch_);
     }
@@ -630,6 +674,46 @@ Status MirrorSourceTask::pump_records() {
     return {};
 }
 
+void MirrorSourceTask::on_consumer_stats(std::string_view json) {
+    if (probe_ != nullptr) {
+        probe_->on_consumer_stats(json);
+    }
+}
+
+// Lag inputs per partition: the source high watermark as last seen by the consumer's fetches
+// (no request) and the replicated position. With nothing in flight the consumer's position is
+// used when ahead, so control records (transaction markers) do not count as lag.
+void MirrorSourceTask::refresh_lag() {
+    if (probe_ == nullptr || by_source_.empty()) {
+        return;
+    }
+    auto list = kafka::make_partition_list(static_cast<int>(by_source_.size()));
+    for (const auto& [tp, key] : by_source_) {
+        rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second);
+    }
+    if (rd_kafka_position(source_.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& e = list->elems[i];
+        Owned* owned = find_owned(e.topic, e.partition);
+        if (owned == nullptr || !owned->probe) {
+            continue;
+        }
+        int64_t low = -1;
+        int64_t high = -1;
+        if (rd_kafka_get_watermark_offsets(source_.get(), e.topic, e.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            high = -1;
+        }
+        int64_t position = owned->progress.next_upstream();
+        if (owned->in_flight == 0 && !owned->progress.failed() && e.offset > position) {
+            position = e.offset;
+        }
+        owned->probe->set_lag_inputs(high, position);
+    }
+}
+
 Status MirrorSourceTask::check_fatal() {
     char errstr[512];
     if (rd_kafka_fatal_error(producer_.get(), errstr, sizeof errstr) !=
@@ -655,6 +739,10 @@ Status MirrorSourceTask::run() {
             flush_and_commit(false);
             next_commit_ = Clock::now() + settings_.progress_commit_interval;
         }
+        if (Clock::now() >= next_lag_refresh_) {
+            refresh_lag();
+            next_lag_refresh_ = Clock::now() + kLagRefreshInterval;
+        }
         if (auto s = check_fatal(); !s) {
             outcome = s;
             break;
@@ -675,6 +763,10 @@ Status MirrorSourceTask::run() {
         rd_kafka_flush(sync_producer_.get(), 2000);
     }
     stats_->partitions_owned.store(0);
+    stats_->records_in_flight.store(0);
+    if (probe_ != nullptr) {
+        probe_->clear_consumer_stats();
+    }
     return outcome;
 }
 

@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kmirror::mirror {
@@ -49,21 +50,33 @@ struct SourceTaskClients {
     std::string offset_syncs_topic;
 };
 
+// Connect's task status values (connector-task-metrics `status`).
+enum class TaskState { unassigned, running, failed, restarting };
+
 // Counters readable from other threads (metrics, status).
 struct SourceTaskStats {
     std::atomic<uint64_t> records_copied{0};
     std::atomic<uint64_t> bytes_copied{0};
+    std::atomic<uint64_t> records_polled{0};
+    std::atomic<int64_t> records_in_flight{0}; // polled, not yet acknowledged
     std::atomic<uint64_t> offset_syncs_written{0};
     std::atomic<uint64_t> records_lost_to_retention{0};
     std::atomic<uint64_t> delivery_failures{0};
+    std::atomic<uint64_t> config_sync_errors{0};
     std::atomic<int> partitions_owned{0};
+    std::atomic<TaskState> task_state{TaskState::unassigned};
 };
+
+class SourceFlowProbe;
+class SourcePartitionProbe;
 
 class MirrorSourceTask {
 public:
+    // `probe` (optional, must outlive the task) receives per-partition metrics and the
+    // consumer's librdkafka statistics.
     static Result<std::unique_ptr<MirrorSourceTask>>
     create(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
-           std::shared_ptr<SourceTaskStats> stats);
+           std::shared_ptr<SourceTaskStats> stats, SourceFlowProbe* probe = nullptr);
     ~MirrorSourceTask();
     MirrorSourceTask(const MirrorSourceTask&) = delete;
     MirrorSourceTask& operator=(const MirrorSourceTask&) = delete;
@@ -80,6 +93,7 @@ public:
     // librdkafka callbacks (served from polls on this task's thread).
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void on_delivery(const rd_kafka_message_t* message);
+    void on_consumer_stats(std::string_view json);
 
 private:
     struct Owned {
@@ -89,11 +103,12 @@ private:
         PartitionProgress progress;
         int64_t in_flight = 0; // produced, not yet reported
         std::chrono::steady_clock::time_point retry_at{};
+        std::shared_ptr<SourcePartitionProbe> probe{}; // null without a flow probe
     };
     using Key = std::pair<std::string, int32_t>; // target topic, partition
 
     MirrorSourceTask(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
-                     std::shared_ptr<SourceTaskStats> stats);
+                     std::shared_ptr<SourceTaskStats> stats, SourceFlowProbe* probe);
     Status open();
     void apply_topic_changes();
     void start_pending_partitions();
@@ -107,10 +122,12 @@ private:
     void release(const std::vector<Key>& keys, bool commit);
     Owned* find_owned(const std::string& source_topic, int32_t partition);
     Status check_fatal();
+    void refresh_lag();
 
     config::MirrorSourceSettings settings_;
     SourceTaskClients clients_;
     std::shared_ptr<SourceTaskStats> stats_;
+    SourceFlowProbe* probe_ = nullptr;
 
     kafka::HandlePtr source_;
     kafka::HandlePtr producer_;
@@ -129,6 +146,7 @@ private:
     std::atomic<bool> stop_requested_{false};
     std::chrono::steady_clock::time_point next_commit_{};
     std::chrono::steady_clock::time_point start_retry_at_{};
+    std::chrono::steady_clock::time_point next_lag_refresh_{};
     std::vector<SyncPoint> sync_scratch_;
     std::string last_error_;
 };

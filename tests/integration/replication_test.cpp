@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -319,6 +320,43 @@ TEST(Replication, TwoProcessesShareAndSurviveAKill) {
     for (const auto& r : source_records) {
         EXPECT_GT((seen[{r.partition, r.value.value_or("")}]), 0)
             << "record missing after the kill (partition " << r.partition << ")";
+    }
+}
+
+TEST(Replication, RecordsDeletedBeforeCopyAreReportedNotSkippedSilently) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = unique_name("rep-retention");
+    create_topic(src, topic, 1);
+    produce(src, topic, make_records(100, 1, "before"));
+    auto mm2 = Mm2File::write(topic, "offset.flush.interval.ms = 200\n");
+    const std::string remote = "source." + topic;
+    {
+        auto proc = start_kmirror(mm2);
+        await_target(remote, 100, proc);
+        proc.signal(SIGTERM);
+        ASSERT_EQ(proc.wait_for(10s), std::optional<int>(0)) << proc.log();
+    }
+    // While kmirror is down, 100 more records arrive and retention deletes up to offset 150.
+    produce(src, topic, make_records(100, 1, "after"));
+    delete_records_before(src, topic, 0, 150);
+    auto proc = start_kmirror(mm2);
+    auto replicated = await_target(remote, 150, proc);
+    EXPECT_TRUE(eventually(
+        [&] {
+            return proc.log().find("50 record(s) at offsets [100, 150) were deleted by "
+                                   "retention") != std::string::npos;
+        },
+        10s))
+        << proc.log();
+    EXPECT_NE(proc.log().find("topic '" + topic + "' partition 0"), std::string::npos);
+    const auto source_records = consume_all(src, topic, 30s);
+    ASSERT_EQ(source_records.size(), 50u);
+    ASSERT_EQ(replicated.size(), 150u);
+    for (size_t i = 0; i < 50; ++i) {
+        auto a = replicated[100 + i];
+        auto b = source_records[i];
+        a.offset = b.offset = -1;
+        EXPECT_EQ(a, b) << "record " << i << " after the deleted range";
     }
 }
 

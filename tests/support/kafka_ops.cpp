@@ -104,3 +104,32 @@ void add_partitions(const kafka::Settings& settings, const std::string& topic, i
 }
 
 } // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+void delete_records_before(const kafka::Settings& settings, const std::string& topic,
+                           int32_t partition, int64_t before_offset) {
+    auto admin = admin_for(settings);
+    auto offsets = kafka::make_partition_list(1);
+    rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset =
+        before_offset;
+    rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(offsets.get());
+    kafka::QueuePtr queue(rd_kafka_queue_new(admin.handle()));
+    rd_kafka_DeleteRecords(admin.handle(), &request, 1, nullptr, queue.get());
+    rd_kafka_DeleteRecords_destroy(request);
+    kafka::EventPtr event(rd_kafka_queue_poll(queue.get(), 30000));
+    if (!event || rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error("delete records of " + topic + ": " +
+                                 (event ? rd_kafka_event_error_string(event.get()) : "timeout"));
+    }
+    const auto* result = rd_kafka_event_DeleteRecords_result(event.get());
+    const auto* parts = rd_kafka_DeleteRecords_result_offsets(result);
+    for (int i = 0; i < parts->cnt; ++i) {
+        if (parts->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw std::runtime_error("delete records of " + topic + ": " +
+                                     rd_kafka_err2str(parts->elems[i].err));
+        }
+    }
+}
+
+} // namespace kmirror::testing

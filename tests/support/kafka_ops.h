@@ -25,3 +25,11 @@ void alter_topic_config(const kafka::Settings& settings, const std::string& topi
 void add_partitions(const kafka::Settings& settings, const std::string& topic, int total);
 
 } // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+// Deletes the records of `topic`/`partition` below `before_offset` (as retention would).
+void delete_records_before(const kafka::Settings& settings, const std::string& topic,
+                           int32_t partition, int64_t before_offset);
+
+} // namespace kmirror::testing

@@ -88,7 +88,11 @@ std::string bootstrap_of(const kafka::Settings& settings) {
 }
 
 kafka::ClientSpec spec_for(const kafka::Settings& settings, std::string role) {
-    return kafka::ClientSpec{bootstrap_of(settings), std::move(role), settings};
+    kafka::ClientSpec spec;
+    spec.cluster = bootstrap_of(settings);
+    spec.role = std::move(role);
+    spec.settings = settings;
+    return spec;
 }
 
 kafka::Settings with_defaults(kafka::Settings defaults, const kafka::Settings& settings) {

@@ -1,0 +1,108 @@
+#include "mirror/partition_reader.h"
+
+namespace kmirror::mirror {
+
+using Clock = std::chrono::steady_clock;
+
+Result<PartitionReader> PartitionReader::create(kafka::ClientSpec spec, std::string topic,
+                                                int32_t partition) {
+    PartitionReader r;
+    spec.settings.emplace_back("group.id", "kmirror-reader.assign");
+    spec.settings.emplace_back("enable.auto.commit", "false");
+    spec.settings.emplace_back("enable.auto.offset.store", "false");
+    spec.settings.emplace_back("enable.partition.eof", "true");
+    spec.settings.emplace_back("auto.offset.reset", "earliest");
+    auto consumer = kafka::make_consumer(spec);
+    if (!consumer) {
+        return consumer.error();
+    }
+    r.consumer_ = std::move(consumer).value();
+    r.spec_ = std::move(spec);
+    r.topic_ = std::move(topic);
+    r.partition_ = partition;
+    auto list = kafka::make_partition_list(1);
+    rd_kafka_topic_partition_list_add(list.get(), r.topic_.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    if (auto err = rd_kafka_assign(r.consumer_.get(), list.get()); err) {
+        return make_error("cluster '" + r.spec_.cluster + "' topic '" + r.topic_ +
+                          "': cannot read: " + rd_kafka_err2str(err));
+    }
+    return r;
+}
+
+PartitionReader::~PartitionReader() {
+    if (consumer_) {
+        rd_kafka_assign(consumer_.get(), nullptr);
+        kafka::close_consumer(consumer_);
+    }
+}
+
+Status PartitionReader::handle_message(const rd_kafka_message_t* m, const Handler& handler) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        position_ = std::max(position_, m->offset);
+        return {};
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        return {}; // not created yet: empty
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ + "' partition " +
+                          std::to_string(partition_) + ": " + rd_kafka_message_errstr(m));
+    }
+    handler(std::string_view(static_cast<const char*>(m->key), m->key_len),
+            std::string_view(static_cast<const char*>(m->payload), m->len), m->offset);
+    position_ = m->offset + 1;
+    return {};
+}
+
+Status PartitionReader::poll(const Handler& handler, std::chrono::milliseconds wait) {
+    auto deadline = Clock::now() + wait;
+    int budget = 10000; // bounded batch per call
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        kafka::MessagePtr m(rd_kafka_consumer_poll(
+            consumer_.get(),
+            static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(left.count(), 100)))));
+        if (!m) {
+            if (Clock::now() >= deadline) {
+                return {};
+            }
+            continue;
+        }
+        if (auto s = handle_message(m.get(), handler); !s) {
+            return s;
+        }
+        if (--budget == 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            return {};
+        }
+    }
+}
+
+Result<bool> PartitionReader::read_to_end(const Handler& handler,
+                                          std::chrono::milliseconds timeout) {
+    int64_t low = 0;
+    int64_t high = 0;
+    auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), partition_, &low,
+                                                &high, static_cast<int>(timeout.count()));
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+        return true;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ + "' partition " +
+                          std::to_string(partition_) +
+                          ": cannot read the end offset: " + rd_kafka_err2str(err));
+    }
+    const auto deadline = Clock::now() + timeout;
+    while (position_ < high) {
+        if (Clock::now() >= deadline) {
+            return false;
+        }
+        if (auto s = poll(handler, std::chrono::milliseconds(200)); !s) {
+            return s.error();
+        }
+    }
+    return true;
+}
+
+} // namespace kmirror::mirror
