@@ -189,7 +189,9 @@ Result<DedicatedConfig> build_dedicated_config(const Properties& mm2,
                                       "' is used by flow " + flow);
                 }
             }
-            FlowConnectorConfig fc{s, t, connector_base_config(mm2, s, t, kSourceConnectorClass),
+            FlowConnectorConfig fc{s,
+                                   t,
+                                   connector_base_config(mm2, s, t, kSourceConnectorClass),
                                    connector_base_config(mm2, s, t, kCheckpointConnectorClass),
                                    connector_base_config(mm2, s, t, kHeartbeatConnectorClass),
                                    std::nullopt};

@@ -52,7 +52,7 @@ Result<Admin> Admin::create(const ClientSpec& spec) {
     if (!handle) {
         return handle.error();
     }
-    return Admin(spec.cluster, std::move(handle).value());
+    return Admin(spec.cluster, std::move(handle).value(), spec);
 }
 
 Result<std::map<std::string, TopicInfo>>
@@ -258,10 +258,10 @@ Admin::list_consumer_groups(std::chrono::milliseconds timeout) const {
     const auto** listings = rd_kafka_ListConsumerGroups_result_valid(result, &count);
     std::vector<GroupListing> out;
     for (size_t i = 0; i < count; ++i) {
-        out.push_back(GroupListing{rd_kafka_ConsumerGroupListing_group_id(listings[i]),
-                                   rd_kafka_ConsumerGroupListing_is_simple_consumer_group(
-                                       listings[i]) != 0,
-                                   rd_kafka_ConsumerGroupListing_state(listings[i])});
+        out.push_back(
+            GroupListing{rd_kafka_ConsumerGroupListing_group_id(listings[i]),
+                         rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listings[i]) != 0,
+                         rd_kafka_ConsumerGroupListing_state(listings[i])});
     }
     return out;
 }
@@ -303,16 +303,55 @@ Admin::describe_consumer_groups(const std::vector<std::string>& groups,
     return out;
 }
 
-Result<GroupOffsets> Admin::list_consumer_group_offsets(const std::string& group,
-                                                        std::chrono::milliseconds timeout) const {
+Result<GroupOffsets>
+Admin::list_consumer_group_offsets(const std::string& group, std::chrono::milliseconds timeout,
+                                   const std::vector<TopicPartitionKey>* partitions) const {
     const std::string what = "cluster '" + cluster_ + "' group '" + group + "': list offsets";
+    if (partitions != nullptr) {
+        GroupOffsets out;
+        if (partitions->empty()) {
+            return out;
+        }
+        ClientSpec spec = spec_;
+        spec.role += "-offset-fetch";
+        spec.settings.emplace_back("group.id", group);
+        spec.settings.emplace_back("enable.auto.commit", "false");
+        auto consumer = make_consumer(spec);
+        if (!consumer) {
+            return consumer.error();
+        }
+        auto wanted = make_partition_list(static_cast<int>(partitions->size()));
+        for (const auto& [topic, partition] : *partitions) {
+            rd_kafka_topic_partition_list_add(wanted.get(), topic.c_str(), partition);
+        }
+        auto err = rd_kafka_committed(consumer->get(), wanted.get(), to_ms(timeout));
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (int j = 0; j < wanted->cnt; ++j) {
+                const auto& tp = wanted->elems[j];
+                if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) {
+                    continue;
+                }
+                CommittedOffset c;
+                c.offset = tp.offset;
+                if (tp.metadata != nullptr && tp.metadata_size > 0) {
+                    c.metadata.assign(static_cast<const char*>(tp.metadata), tp.metadata_size);
+                }
+                out[{tp.topic, tp.partition}] = std::move(c);
+            }
+        }
+        close_consumer(*consumer);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return make_error(what + ": " + rd_kafka_err2str(err));
+        }
+        return out;
+    }
     rd_kafka_ListConsumerGroupOffsets_t* request =
         rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
-    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout,
-                           what, [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
-                               rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, opts,
-                                                                 q);
-                           });
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout, what,
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_ListConsumerGroupOffsets(handle_.get(), &request, 1, opts, q);
+                  });
     rd_kafka_ListConsumerGroupOffsets_destroy(request);
     if (!event) {
         return event.error();
@@ -360,11 +399,11 @@ Status Admin::alter_consumer_group_offsets(const std::string& group, const Group
     }
     rd_kafka_AlterConsumerGroupOffsets_t* request =
         rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get());
-    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout,
-                           what, [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
-                               rd_kafka_AlterConsumerGroupOffsets(handle_.get(), &request, 1, opts,
-                                                                  q);
-                           });
+    auto event =
+        run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout, what,
+                  [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                      rd_kafka_AlterConsumerGroupOffsets(handle_.get(), &request, 1, opts, q);
+                  });
     rd_kafka_AlterConsumerGroupOffsets_destroy(request);
     if (!event) {
         return event.error();

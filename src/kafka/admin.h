@@ -100,19 +100,25 @@ public:
     Result<std::map<std::string, GroupDescription>>
     describe_consumer_groups(const std::vector<std::string>& groups,
                              std::chrono::milliseconds timeout) const;
-    // Every committed offset of `group` (partitions without a commit are left out).
-    Result<GroupOffsets> list_consumer_group_offsets(const std::string& group,
-                                                     std::chrono::milliseconds timeout) const;
+    // The committed offsets of `group` (partitions without a commit are left out): of every
+    // partition, or only of `partitions` when given. Asking for given partitions is what to do
+    // for groups that may not exist: librdkafka 2.0.2 can crash listing "all partitions" of an
+    // unknown group, so given partitions are read with OffsetFetch through a consumer of the group
+    // that never joins it (rd_kafka_committed).
+    Result<GroupOffsets>
+    list_consumer_group_offsets(const std::string& group, std::chrono::milliseconds timeout,
+                                const std::vector<TopicPartitionKey>* partitions = nullptr) const;
     // Commits `offsets` for `group` (without leader epoch). The broker refuses it while the
     // group has active members (UNKNOWN_MEMBER_ID / the group is not empty): the error says so.
     Status alter_consumer_group_offsets(const std::string& group, const GroupOffsets& offsets,
                                         std::chrono::milliseconds timeout) const;
 
 private:
-    Admin(std::string cluster, HandlePtr handle)
-        : cluster_(std::move(cluster)), handle_(std::move(handle)) {}
+    Admin(std::string cluster, HandlePtr handle, ClientSpec spec)
+        : cluster_(std::move(cluster)), handle_(std::move(handle)), spec_(std::move(spec)) {}
     std::string cluster_;
     HandlePtr handle_;
+    ClientSpec spec_; // for the short-lived consumer of list_consumer_group_offsets
 };
 
 // Milliseconds as int for librdkafka calls.

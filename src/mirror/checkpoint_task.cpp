@@ -192,7 +192,14 @@ Result<std::vector<GroupOffsetReport>> CheckpointTask::report(const std::string&
         if (!source) {
             return source.error();
         }
-        auto target = target_admin_->list_consumer_group_offsets(group, settings_.admin_timeout);
+        std::vector<kafka::TopicPartitionKey> remote;
+        for (const auto& [tp, committed] : *source) {
+            remote.emplace_back(checkpoint_topic_name(*policy_, settings_.source_alias,
+                                                      settings_.target_alias, tp.first),
+                                tp.second);
+        }
+        auto target =
+            target_admin_->list_consumer_group_offsets(group, settings_.admin_timeout, &remote);
         if (!target) {
             return target.error();
         }
@@ -541,12 +548,18 @@ Status CheckpointTask::sync_group_offsets() {
             ++stats_->groups_skipped_active;
             continue;
         }
-        auto target = target_admin_->list_consumer_group_offsets(group, settings_.admin_timeout);
+        const auto& checkpoints = store_.groups().at(group);
+        std::vector<kafka::TopicPartitionKey> partitions;
+        for (const auto& [tp, checkpoint] : checkpoints) {
+            partitions.push_back(tp);
+        }
+        auto target =
+            target_admin_->list_consumer_group_offsets(group, settings_.admin_timeout, &partitions);
         if (!target) {
             log::warn("flow " + name_ + ": " + target.error().message);
             continue;
         }
-        auto to_write = offsets_to_sync(store_.groups().at(group), *target);
+        auto to_write = offsets_to_sync(checkpoints, *target);
         if (to_write.empty()) {
             continue;
         }

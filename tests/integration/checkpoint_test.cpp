@@ -98,8 +98,9 @@ void commit(const ClusterEndpoints& cluster, const std::string& group, const Off
     }
 }
 
-Offsets committed(const ClusterEndpoints& cluster, const std::string& group) {
-    auto got = admin_for(cluster).list_consumer_group_offsets(group, 10s);
+Offsets committed(const ClusterEndpoints& cluster, const std::string& group,
+                  const std::vector<kafka::TopicPartitionKey>& partitions) {
+    auto got = admin_for(cluster).list_consumer_group_offsets(group, 10s, &partitions);
     if (!got) {
         throw std::runtime_error(got.error().message);
     }
@@ -111,9 +112,10 @@ Offsets committed(const ClusterEndpoints& cluster, const std::string& group) {
 }
 
 // Inside eventually(): a coordinator still loading is not a failure yet.
-Offsets committed_or_empty(const ClusterEndpoints& cluster, const std::string& group) {
+Offsets committed_or_empty(const ClusterEndpoints& cluster, const std::string& group,
+                           const std::vector<kafka::TopicPartitionKey>& partitions) {
     try {
-        return committed(cluster, group);
+        return committed(cluster, group, partitions);
     } catch (const std::exception&) {
         return {};
     }
@@ -247,7 +249,11 @@ TEST(Checkpoint, CutOverResumesExactlyAtTheFirstUnconsumedRecord) {
                 return true;
             }
             for (const auto& [group, offsets] : groups) {
-                auto got = committed_or_empty(target_cluster(), group);
+                std::vector<kafka::TopicPartitionKey> remote_partitions;
+                for (const auto& [tp, off] : offsets) {
+                    remote_partitions.emplace_back("source." + tp.first, tp.second);
+                }
+                auto got = committed_or_empty(target_cluster(), group, remote_partitions);
                 if (got.size() != offsets.size()) {
                     return false;
                 }
@@ -382,10 +388,13 @@ TEST(Checkpoint, ActiveTargetConsumerBlocksOnlyItsOwnGroup) {
     });
     ASSERT_TRUE(eventually([&] { return joined.load(); }, 30s));
 
-    ASSERT_TRUE(
-        eventually([&] { return committed_or_empty(target_cluster(), idle).size() == 1; }, 60s))
+    ASSERT_TRUE(eventually(
+        [&] {
+            return committed_or_empty(target_cluster(), idle, {{remote, 0}}).size() == 1;
+        },
+        60s))
         << proc.log();
-    EXPECT_EQ(committed(target_cluster(), idle).at({remote, 0}), 30);
+    EXPECT_EQ(committed(target_cluster(), idle, {{remote, 0}}).at({remote, 0}), 30);
     // The checkpoint of `busy` exists, yet its target offsets were left alone.
     ASSERT_TRUE(eventually(
         [&] {
@@ -397,14 +406,17 @@ TEST(Checkpoint, ActiveTargetConsumerBlocksOnlyItsOwnGroup) {
             return false;
         },
         30s));
-    EXPECT_TRUE(committed(target_cluster(), busy).empty());
+    EXPECT_TRUE(committed(target_cluster(), busy, {{remote, 0}}).empty());
 
     stop = true;
     member.join();
-    ASSERT_TRUE(
-        eventually([&] { return committed_or_empty(target_cluster(), busy).size() == 1; }, 60s))
+    ASSERT_TRUE(eventually(
+        [&] {
+            return committed_or_empty(target_cluster(), busy, {{remote, 0}}).size() == 1;
+        },
+        60s))
         << proc.log();
-    EXPECT_EQ(committed(target_cluster(), busy).at({remote, 0}), 20);
+    EXPECT_EQ(committed(target_cluster(), busy, {{remote, 0}}).at({remote, 0}), 20);
 }
 
 // MM2's rule for a group reset backwards on the source: a new, lower checkpoint is emitted, but
@@ -424,7 +436,7 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
     const std::string remote = "source." + topic;
     ASSERT_TRUE(eventually(
         [&] {
-            auto c = committed_or_empty(target_cluster(), group);
+            auto c = committed_or_empty(target_cluster(), group, {{remote, 0}});
             return c.size() == 1 && c.begin()->second == 60;
         },
         60s))
@@ -444,10 +456,13 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
         << proc.log();
     // A group committed after the reset reaching the target proves offset sync ran since.
     commit(source_cluster(), witness, {{{topic, 0}, 10}});
-    ASSERT_TRUE(
-        eventually([&] { return committed_or_empty(target_cluster(), witness).size() == 1; }, 30s))
+    ASSERT_TRUE(eventually(
+        [&] {
+            return committed_or_empty(target_cluster(), witness, {{remote, 0}}).size() == 1;
+        },
+        30s))
         << proc.log();
-    EXPECT_EQ(committed(target_cluster(), group).at({remote, 0}), 60);
+    EXPECT_EQ(committed(target_cluster(), group, {{remote, 0}}).at({remote, 0}), 60);
 }
 
 // Heartbeats in MM2's format: `heartbeats` on the target with key (source, target), and the
@@ -455,6 +470,9 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
 TEST(Checkpoint, HeartbeatsInMm2Format) {
     const auto mm2 =
         write_mm2(unique_name("cp-none"), "none", "emit.heartbeats.interval.seconds = 1\n");
+    const int64_t started = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
     ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
     const auto tgt = plaintext_settings(target_cluster());
     bool found = false;
@@ -464,7 +482,7 @@ TEST(Checkpoint, HeartbeatsInMm2Format) {
                 for (const auto& r : consume_all(tgt, "heartbeats", 30s)) {
                     auto hb = mirror::decode_heartbeat(r.key.value_or(""), r.value.value_or(""));
                     if (hb && hb->source_alias == "source" && hb->target_alias == "target" &&
-                        hb->timestamp == r.timestamp) {
+                        hb->timestamp == r.timestamp && hb->timestamp >= started) {
                         found = true;
                     }
                 }

@@ -80,6 +80,7 @@ def log(msg: str) -> None:
 _libc = ctypes.CDLL(None, use_errno=True)
 _prctl = _libc.prctl
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def child_setup(death_signal: int, own_group: bool):
@@ -94,6 +95,39 @@ def child_setup(death_signal: int, own_group: bool):
             os._exit(127)
 
     return setup
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants of the command (e.g. what a SIGKILLed test binary had started) are
+    re-parented to us instead of init, so kill_adopted() can end them."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_adopted(keep: set[int]) -> None:
+    """SIGKILLs and reaps every child of ours except `keep`, until none is left (killing one can
+    orphan its own children onto us)."""
+    me = str(os.getpid())
+    for _ in range(50):
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in keep:
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if stat[stat.rfind(")") + 2:].split()[1] == me:
+                found.append(int(entry))
+        if not found:
+            return
+        for pid in found:
+            kill_quietly(pid, signal.SIGKILL)
+        for pid in found:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def proc_start_time(pid: int) -> str | None:
@@ -616,7 +650,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     bed = Bed(args.clusters, args.lib)
     guard = SignalGuard(bed)
     child: subprocess.Popen | None = None
-    rc = 0
+    become_subreaper()
     try:
         try:
             bed.start()
@@ -649,6 +683,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     finally:
         guard.quiet()
         t1 = time.monotonic()
+        kill_adopted(keep=set(bed.broker_pids()))  # leftovers of the command, if any
         bed.stop()
         log(f"stopped in {time.monotonic() - t1:.1f} s")
 
