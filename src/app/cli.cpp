@@ -2,6 +2,7 @@
 
 #include "app/offsets_command.h"
 #include "app/run_command.h"
+#include "app/worker_command.h"
 #include "util/log.h"
 
 #include <cstdio>
@@ -24,6 +25,10 @@ Usage:
         Dedicated mode: replicate the flows enabled in an MM2 properties file
         (same format as connect-mirror-maker.sh). Several processes started with the
         same file share the partitions.
+  kmirror worker <connect-distributed.properties> [--log-level LEVEL]
+        Distributed worker with the Kafka Connect REST API (default port 8083):
+        PUT the MM2 connector JSON files to /connectors/{name}/config. Workers with
+        the same group.id share the work; state lives in the storage topics.
   kmirror offsets <mm2.properties> [--group GROUP]
         Per consumer group and partition of every enabled flow: the source committed
         offset, its translation to the target (and whether it is exact), the target
@@ -52,6 +57,9 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "run") {
         return run_command(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (args[0] == "worker") {
+        return worker_command(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     if (args[0] == "offsets") {
         return offsets_command(std::vector<std::string>(args.begin() + 1, args.end()));

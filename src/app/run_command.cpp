@@ -4,6 +4,7 @@
 #include "app/singletons.h"
 #include "config/connector_config.h"
 #include "config/mm2_config.h"
+#include "config/remote_file.h"
 #include "mirror/flow.h"
 #include "util/log.h"
 #include "util/properties.h"
@@ -63,7 +64,11 @@ int run_command(const std::vector<std::string>& args) {
         std::fputs("kmirror run: missing the mm2.properties file argument\n", stderr);
         return 2;
     }
-    auto props = Properties::load_file(file);
+    // A path or s3:// URI; ${ENV} references resolved; s3:// key material fetched into private
+    // temporary files that are removed at exit.
+    config::S3Fetcher s3;
+    auto props = config::load_properties(file, config::process_environment(), s3,
+                                         config::TempFiles::process());
     if (!props) {
         return config_error(props.error().message);
     }

@@ -61,22 +61,43 @@ HttpServer::~HttpServer() {
     stop();
 }
 
-void HttpServer::get(const std::string& path, Handler handler) {
-    impl_->server.Get(
-        path, [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-            Request r{req.method, req.path, {}};
-            for (const auto& [k, v] : req.params) {
-                r.params.emplace(k, v);
-            }
-            Response out;
-            try {
-                out = handler(r);
-            } catch (const std::exception& e) {
-                out = Response{500, "text/plain; charset=utf-8", std::string(e.what()) + "\n"};
-            }
-            res.status = out.status;
+namespace {
+
+httplib::Server::Handler wrap(Handler handler) {
+    return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+        Request r{req.method, req.path, {}, req.body};
+        for (const auto& [k, v] : req.params) {
+            r.params.emplace(k, v);
+        }
+        Response out;
+        try {
+            out = handler(r);
+        } catch (const std::exception& e) {
+            out = Response{500, "text/plain; charset=utf-8", std::string(e.what()) + "\n", {}};
+        }
+        res.status = out.status;
+        for (const auto& [k, v] : out.headers) {
+            res.set_header(k.c_str(), v);
+        }
+        if (!out.body.empty()) {
             res.set_content(out.body, out.content_type.c_str());
-        });
+        }
+    };
+}
+
+} // namespace
+
+void HttpServer::get(const std::string& path, Handler handler) {
+    impl_->server.Get(path, wrap(std::move(handler)));
+}
+
+void HttpServer::any(Handler handler) {
+    auto h = wrap(std::move(handler));
+    impl_->server.Get(".*", h);
+    impl_->server.Post(".*", h);
+    impl_->server.Put(".*", h);
+    impl_->server.Patch(".*", h);
+    impl_->server.Delete(".*", h);
 }
 
 Status HttpServer::start(const Listener& listener) {

@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace kmirror::http {
 
@@ -20,12 +22,14 @@ struct Request {
     std::string method;
     std::string path;
     std::map<std::string, std::string> params; // query parameters
+    std::string body;
 };
 
 struct Response {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; // e.g. Location
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -51,6 +55,8 @@ public:
     HttpServer& operator=(const HttpServer&) = delete;
 
     void get(const std::string& path, Handler handler);
+    // Every GET, POST, PUT, PATCH and DELETE request not matched by an earlier get() route.
+    void any(Handler handler);
 
     Status start(const Listener& listener);
     int port() const { return port_; } // bound port, valid after start()

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 namespace kmirror::kafka {
 namespace {
@@ -47,12 +49,51 @@ std::vector<TopicOutcome> topic_outcomes(const rd_kafka_topic_result_t** results
 
 } // namespace
 
+struct Admin::ErrorTrace {
+    std::mutex mutex;
+    std::string last;
+};
+
+namespace {
+
+void trace_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    (void)rk;
+    if (opaque == nullptr || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || reason == nullptr) {
+        return;
+    }
+    auto* trace = static_cast<Admin::ErrorTrace*>(opaque);
+    std::lock_guard lock(trace->mutex);
+    trace->last = reason;
+}
+
+} // namespace
+
 Result<Admin> Admin::create(const ClientSpec& spec) {
-    auto handle = make_producer(spec);
+    auto conf = make_conf(spec);
+    if (!conf) {
+        return conf.error();
+    }
+    auto errors = std::make_shared<ErrorTrace>();
+    rd_kafka_conf_set_opaque(conf->get(), errors.get());
+    rd_kafka_conf_set_error_cb(conf->get(), trace_error);
+    auto handle = make_client(ClientType::producer, std::move(conf).value(), spec);
     if (!handle) {
         return handle.error();
     }
-    return Admin(spec.cluster, std::move(handle).value(), spec);
+    return Admin(spec.cluster, std::move(handle).value(), spec, std::move(errors));
+}
+
+std::string Admin::last_connection_error() const {
+    if (!errors_) {
+        return {};
+    }
+    std::lock_guard lock(errors_->mutex);
+    return errors_->last;
+}
+
+std::string Admin::cause() const {
+    const auto last = last_connection_error();
+    return last.empty() ? std::string() : " (last error: " + last + ")";
 }
 
 Result<std::map<std::string, TopicInfo>>
@@ -61,7 +102,7 @@ Admin::list_topics(std::chrono::milliseconds timeout) const {
     auto err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, to_ms(timeout));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return make_error("cluster '" + cluster_ +
-                          "': cannot list topics: " + rd_kafka_err2str(err));
+                          "': cannot list topics: " + rd_kafka_err2str(err) + cause());
     }
     MetadataPtr md(raw);
     std::map<std::string, TopicInfo> out;
@@ -425,6 +466,102 @@ Status Admin::alter_consumer_group_offsets(const std::string& group, const Group
         }
     }
     return {};
+}
+
+} // namespace kmirror::kafka
+
+namespace kmirror::kafka {
+namespace {
+
+struct AclBindingDeleter {
+    void operator()(rd_kafka_AclBinding_t* b) const { rd_kafka_AclBinding_destroy(b); }
+};
+using AclBindingPtr = std::unique_ptr<rd_kafka_AclBinding_t, AclBindingDeleter>;
+
+} // namespace
+
+Result<AclListing> Admin::describe_topic_acls(std::chrono::milliseconds timeout) const {
+    char errstr[256];
+    AclBindingPtr filter(rd_kafka_AclBindingFilter_new(
+        RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr,
+        RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr));
+    if (!filter) {
+        return make_error("cluster '" + cluster_ + "': describe ACLs: " + errstr);
+    }
+    QueuePtr queue(rd_kafka_queue_new(handle_.get()));
+    AdminOptionsPtr options(
+        rd_kafka_AdminOptions_new(handle_.get(), RD_KAFKA_ADMIN_OP_DESCRIBEACLS));
+    rd_kafka_AdminOptions_set_request_timeout(options.get(), to_ms(timeout), errstr, sizeof errstr);
+    rd_kafka_DescribeAcls(handle_.get(), filter.get(), options.get(), queue.get());
+    EventPtr event(rd_kafka_queue_poll(queue.get(), to_ms(timeout) + 1000));
+    if (!event) {
+        return make_error("cluster '" + cluster_ + "': describe ACLs: no answer within " +
+                          std::to_string(timeout.count()) + " ms" + cause());
+    }
+    AclListing out;
+    if (auto err = rd_kafka_event_error(event.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        out.code = err;
+        out.message = "cluster '" + cluster_ +
+                      "': describe ACLs: " + rd_kafka_event_error_string(event.get());
+        return out;
+    }
+    const auto* result = rd_kafka_event_DescribeAcls_result(event.get());
+    size_t count = 0;
+    const auto** acls = rd_kafka_DescribeAcls_result_acls(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        AclBindingInfo b;
+        b.resource_type = rd_kafka_AclBinding_restype(acls[i]);
+        b.name = rd_kafka_AclBinding_name(acls[i]);
+        b.pattern_type = rd_kafka_AclBinding_resource_pattern_type(acls[i]);
+        b.principal = rd_kafka_AclBinding_principal(acls[i]);
+        b.host = rd_kafka_AclBinding_host(acls[i]);
+        b.operation = rd_kafka_AclBinding_operation(acls[i]);
+        b.permission = rd_kafka_AclBinding_permission_type(acls[i]);
+        out.bindings.push_back(std::move(b));
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> Admin::create_acls(const std::vector<AclBindingInfo>& bindings,
+                                                    std::chrono::milliseconds timeout) const {
+    if (bindings.empty()) {
+        return std::vector<std::string>{};
+    }
+    char errstr[256];
+    std::vector<AclBindingPtr> owned;
+    std::vector<rd_kafka_AclBinding_t*> raw;
+    for (const auto& b : bindings) {
+        AclBindingPtr acl(rd_kafka_AclBinding_new(b.resource_type, b.name.c_str(), b.pattern_type,
+                                                  b.principal.c_str(), b.host.c_str(), b.operation,
+                                                  b.permission, errstr, sizeof errstr));
+        if (!acl) {
+            return make_error("cluster '" + cluster_ + "': create ACL for '" + b.name +
+                              "': " + errstr);
+        }
+        raw.push_back(acl.get());
+        owned.push_back(std::move(acl));
+    }
+    auto event = run_admin(handle_.get(), RD_KAFKA_ADMIN_OP_CREATEACLS, timeout,
+                           "cluster '" + cluster_ + "': create ACLs",
+                           [&](rd_kafka_AdminOptions_t* opts, rd_kafka_queue_t* q) {
+                               rd_kafka_CreateAcls(handle_.get(), raw.data(), raw.size(), opts, q);
+                           });
+    if (!event) {
+        return event.error();
+    }
+    const auto* result = rd_kafka_event_CreateAcls_result(event->get());
+    size_t count = 0;
+    const auto** results = rd_kafka_CreateAcls_result_acls(result, &count);
+    std::vector<std::string> failures;
+    for (size_t i = 0; i < count; ++i) {
+        if (const auto* err = rd_kafka_acl_result_error(results[i]);
+            err != nullptr && rd_kafka_error_code(err) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            failures.push_back("cluster '" + cluster_ + "': create ACL for topic '" +
+                               (i < bindings.size() ? bindings[i].name : std::string("?")) +
+                               "': " + rd_kafka_error_string(err));
+        }
+    }
+    return failures;
 }
 
 } // namespace kmirror::kafka

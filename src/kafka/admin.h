@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,28 @@ struct TopicOutcome {
     bool ok() const { return code == RD_KAFKA_RESP_ERR_NO_ERROR; }
 };
 
+// One ACL binding (resource pattern + access-control entry), as DescribeAcls returns it and
+// CreateAcls takes it.
+struct AclBindingInfo {
+    rd_kafka_ResourceType_t resource_type = RD_KAFKA_RESOURCE_TOPIC;
+    std::string name;
+    rd_kafka_ResourcePatternType_t pattern_type = RD_KAFKA_RESOURCE_PATTERN_LITERAL;
+    std::string principal;
+    std::string host = "*";
+    rd_kafka_AclOperation_t operation = RD_KAFKA_ACL_OPERATION_ALL;
+    rd_kafka_AclPermissionType_t permission = RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW;
+
+    friend bool operator==(const AclBindingInfo&, const AclBindingInfo&) = default;
+};
+
+// Outcome of a DescribeAcls: `code` is set (and bindings empty) when the broker refused, e.g.
+// SECURITY_DISABLED (no authorizer) or CLUSTER_AUTHORIZATION_FAILED; `message` then says why.
+struct AclListing {
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+    std::string message;
+    std::vector<AclBindingInfo> bindings;
+};
+
 class Admin {
 public:
     // Creates its own producer-type handle from the given settings.
@@ -113,12 +136,32 @@ public:
     Status alter_consumer_group_offsets(const std::string& group, const GroupOffsets& offsets,
                                         std::chrono::milliseconds timeout) const;
 
+    // DescribeAcls for every TOPIC binding (any name, pattern type ANY). Result errors are
+    // transport-level (no answer); broker refusals come back in AclListing::code.
+    Result<AclListing> describe_topic_acls(std::chrono::milliseconds timeout) const;
+    // CreateAcls; one message per binding the broker refused (empty: all created; creating an
+    // existing binding is not an error).
+    Result<std::vector<std::string>> create_acls(const std::vector<AclBindingInfo>& bindings,
+                                                 std::chrono::milliseconds timeout) const;
+
+    // The last connection error librdkafka reported for this client (e.g. "SASL authentication
+    // error: ... invalid credentials", "SSL handshake failed: ... certificate verify failed"),
+    // "" if none; "all brokers down" summaries are skipped. Never contains secrets.
+    std::string last_connection_error() const;
+
+    struct ErrorTrace; // filled by librdkafka's error callback
+
 private:
-    Admin(std::string cluster, HandlePtr handle, ClientSpec spec)
-        : cluster_(std::move(cluster)), handle_(std::move(handle)), spec_(std::move(spec)) {}
+    Admin(std::string cluster, HandlePtr handle, ClientSpec spec,
+          std::shared_ptr<ErrorTrace> errors)
+        : cluster_(std::move(cluster)), handle_(std::move(handle)), spec_(std::move(spec)),
+          errors_(std::move(errors)) {}
+    // " (last error: ...)" when one is known, for messages about unreachable clusters.
+    std::string cause() const;
     std::string cluster_;
     HandlePtr handle_;
     ClientSpec spec_; // for the short-lived consumer of list_consumer_group_offsets
+    std::shared_ptr<ErrorTrace> errors_;
 };
 
 // Milliseconds as int for librdkafka calls.

@@ -29,14 +29,13 @@ constexpr std::string_view kIamLoginHandler =
     "software.amazon.msk.auth.iam.IAMOAuthBearerLoginCallbackHandler";
 
 constexpr std::string_view kJksHelpTrust =
-    "JKS support arrives with the security work; until then export the certificates to PEM "
-    "(keytool -list -rfc -keystore <file>) and set ssl.truststore.type=PEM. If the file is only a "
-    "copy of the JVM's cacerts (as in the AWS MSK samples), remove ssl.truststore.location: the "
-    "system CA certificates are used";
+    "This translation is pure and accepts only PEM here: kmirror converts JKS/JCEKS/PKCS12 files "
+    "to PEM first (kafka::resolve_key_stores, run by every flow). If the file is only a copy of "
+    "the JVM's cacerts (as in the AWS MSK samples), ssl.truststore.location can also be removed: "
+    "the system CA certificates are used";
 constexpr std::string_view kJksHelpKey =
-    "JKS support arrives with the security work; until then convert the key store to PKCS12 "
-    "(keytool -importkeystore -srckeystore <file> -destkeystore <file>.p12 -deststoretype PKCS12) "
-    "and set ssl.keystore.type=PKCS12, or use ssl.keystore.type=PEM";
+    "This translation is pure and accepts only PEM or PKCS12 here: kmirror converts JKS/JCEKS "
+    "files to PEM first (kafka::resolve_key_stores, run by every flow)";
 
 enum RoleBits : unsigned {
     kConsumer = 1U << 0,
@@ -760,9 +759,8 @@ Status plan_ssl(Context& ctx) {
                           std::string(kJksHelpTrust));
     }
     if (trust_location && plan.truststore_type == "PKCS12") {
-        return make_error("'ssl.truststore.location': PKCS12 trust stores arrive with the security "
-                          "work; until then export the certificates to PEM and set "
-                          "ssl.truststore.type=PEM");
+        return make_error("'ssl.truststore.location': the trust store type is PKCS12. " +
+                          std::string(kJksHelpTrust));
     }
 
     const bool key_location = ctx.has("ssl.keystore.location");

@@ -1,12 +1,42 @@
 #include "mirror/client_spec.h"
 
+#include "kafka/key_stores.h"
 #include "kafka/msk_iam.h"
+#include "util/strings.h"
+
+#include <algorithm>
 
 namespace kmirror::mirror {
+namespace {
+
+void apply_limits(kafka::Settings& settings, const std::vector<Limit>& limits,
+                  const std::string& where, std::vector<std::string>& notes) {
+    for (auto& [key, value] : settings) {
+        for (const auto& limit : limits) {
+            long long v = 0;
+            if (key != limit.key || !strings::parse_int64(value, v)) {
+                continue;
+            }
+            const long long clamped = std::clamp(v, limit.min, limit.max);
+            if (clamped != v) {
+                notes.push_back(where + ": '" + key + "' = " + value + " is kept at " +
+                                std::to_string(clamped) + " (" + limit.why + ")");
+                value = std::to_string(clamped);
+            }
+        }
+    }
+}
+
+} // namespace
 
 Result<kafka::ClientSpec> build_client_spec(const ClientSpecRequest& r,
                                             std::vector<std::string>& notes) {
-    auto translated = kafka::translate_java_client_config(r.java, r.client_role);
+    Properties java = r.java; // JKS/PKCS12 stores read and replaced by PEM settings
+    if (auto stores = kafka::resolve_key_stores(java); !stores) {
+        return make_error("cluster '" + r.cluster + "' (" + r.role +
+                          "): " + stores.error().message);
+    }
+    auto translated = kafka::translate_java_client_config(java, r.client_role);
     if (!translated) {
         return make_error("cluster '" + r.cluster + "' (" + r.role +
                           "): " + translated.error().message);
@@ -29,6 +59,8 @@ Result<kafka::ClientSpec> build_client_spec(const ClientSpecRequest& r,
             return kafka::msk_iam::install_msk_iam(conf, jaas, bootstrap, extra);
         };
     }
+    apply_limits(translated->settings, r.limits, "cluster '" + r.cluster + "' (" + r.role + ")",
+                 notes);
     for (const auto& kv : translated->settings) {
         spec.settings.push_back(kv);
     }

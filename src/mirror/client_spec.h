@@ -1,6 +1,7 @@
-// Building librdkafka client specs for the checkpoint, heartbeat and leader clients from
+// Building librdkafka client specs for every client kmirror creates (replication, checkpoint,
+// heartbeat, leader) from
 // Java-named settings: kmirror's defaults first, then the user's settings (translated), then
-// what the role requires. Same rules as the replication clients of mirror::Flow.
+// what the role requires.
 // Thread rules: free function, no shared state.
 #pragma once
 
@@ -14,6 +15,16 @@
 
 namespace kmirror::mirror {
 
+// A numeric librdkafka setting kept within [min, max] whatever the user asked for: the data
+// path's memory bound and batching must not depend on Java-sized tuning (e.g. the seed's
+// buffer.memory of 500 MB or batch.size of 52 KB).
+struct Limit {
+    std::string key;
+    long long min;
+    long long max;
+    std::string why;
+};
+
 struct ClientSpecRequest {
     std::string cluster; // alias, for messages
     std::string role;    // e.g. "checkpoint-producer"
@@ -21,6 +32,7 @@ struct ClientSpecRequest {
     kafka::ClientRole client_role;
     kafka::Settings defaults;
     kafka::Settings forced;
+    std::vector<Limit> limits = {};
 };
 
 // Validates the settings with librdkafka (errors name the cluster, role and key); settings with

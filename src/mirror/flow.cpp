@@ -1,7 +1,8 @@
 #include "mirror/flow.h"
 
 #include "kafka/client_config.h"
-#include "kafka/msk_iam.h"
+#include "mirror/acl_sync.h"
+#include "mirror/client_spec.h"
 #include "mirror/topic_sync.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -13,75 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kTaskRestartDelay = std::chrono::seconds(5);
-
-// A numeric librdkafka setting kept within [min, max] whatever the user asked for: the data
-// path's memory bound and batching must not depend on Java-sized tuning (e.g. the seed's
-// buffer.memory of 500 MB or batch.size of 52 KB).
-struct Limit {
-    std::string key;
-    long long min;
-    long long max;
-    std::string why;
-};
-
-void apply_limits(kafka::Settings& settings, const std::vector<Limit>& limits,
-                  const std::string& where, std::vector<std::string>& notes) {
-    for (auto& [key, value] : settings) {
-        for (const auto& limit : limits) {
-            long long v = 0;
-            if (key != limit.key || !strings::parse_int64(value, v)) {
-                continue;
-            }
-            const long long clamped = std::clamp(v, limit.min, limit.max);
-            if (clamped != v) {
-                notes.push_back(where + ": '" + key + "' = " + value + " is kept at " +
-                                std::to_string(clamped) + " (" + limit.why + ")");
-                value = std::to_string(clamped);
-            }
-        }
-    }
-}
-
-// Java settings → librdkafka: kmirror defaults first, then the user's (translated), then what
-// the role requires.
-Result<kafka::ClientSpec> build_spec(const std::string& cluster, const std::string& role,
-                                     const Properties& java, kafka::ClientRole client_role,
-                                     const kafka::Settings& defaults, const kafka::Settings& forced,
-                                     std::vector<std::string>& notes,
-                                     const std::vector<Limit>& limits = {}) {
-    auto translated = kafka::translate_java_client_config(java, client_role);
-    if (!translated) {
-        return make_error("cluster '" + cluster + "' (" + role +
-                          "): " + translated.error().message);
-    }
-    for (const auto& key : translated->ignored) {
-        notes.push_back("cluster '" + cluster + "' (" + role + "): '" + key +
-                        "' has no librdkafka equivalent and is ignored");
-    }
-    for (const auto& note : translated->notes) {
-        notes.push_back("cluster '" + cluster + "' (" + role + "): " + note);
-    }
-    kafka::ClientSpec spec{cluster, role, defaults};
-    if (translated->aws_msk_iam) { // OAUTHBEARER with a SigV4 token (kafka/msk_iam.h)
-        spec.configure = [jaas = *translated->aws_msk_iam,
-                          bootstrap = java.get("bootstrap.servers"),
-                          extra = java](rd_kafka_conf_t* conf) {
-            return kafka::msk_iam::install_msk_iam(conf, jaas, bootstrap, extra);
-        };
-    }
-    apply_limits(translated->settings, limits, "cluster '" + cluster + "' (" + role + ")", notes);
-    for (const auto& kv : translated->settings) {
-        spec.settings.push_back(kv);
-    }
-    for (const auto& kv : forced) {
-        spec.settings.push_back(kv);
-    }
-    // Validate now so a bad value stops start-up with the key named.
-    if (auto conf = kafka::make_conf(spec); !conf) {
-        return conf.error();
-    }
-    return spec;
-}
 
 } // namespace
 
@@ -132,66 +64,83 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
     auto& notes = flow->notes_;
     const auto& s = settings;
 
-    auto source_consumer = build_spec(
-        s.source_alias, "replication-consumer", s.source_consumer, kafka::ClientRole::consumer,
-        {{"client.id", id_base + "replication-consumer"},
-         {"isolation.level", "read_committed"},
-         {"queued.max.messages.kbytes", half_kb},
-         {"fetch.max.bytes",
-          std::to_string(std::min<int64_t>(52428800, s.max_in_flight_bytes / 2))}},
-        // librdkafka's assign() needs a group.id; this group is never joined and nothing is
-        // committed to it on the source (see docs/adr/0003).
-        {{"group.id", s.progress_group + ".assign"},
-         {"enable.auto.commit", "false"},
-         {"enable.auto.offset.store", "false"},
-         {"enable.partition.eof", "false"}},
-        notes,
-        {{"queued.max.messages.kbytes", 1024, half_bound / 1024, memory_bound},
-         {"fetch.max.bytes", 1 << 20, half_bound, memory_bound},
-         {"max.partition.fetch.bytes", 1 << 16, half_bound, memory_bound}});
+    auto source_consumer = build_client_spec(
+        {s.source_alias,
+         "replication-consumer",
+         s.source_consumer,
+         kafka::ClientRole::consumer,
+         {{"client.id", id_base + "replication-consumer"},
+          {"isolation.level", "read_committed"},
+          {"queued.max.messages.kbytes", half_kb},
+          {"fetch.max.bytes",
+           std::to_string(std::min<int64_t>(
+               52428800, s.max_in_flight_bytes / 2))}}, // librdkafka's assign() needs a group.id;
+                                                        // this group is never joined and nothing is
+         // committed to it on the source (see docs/adr/0003).
+         {{"group.id", s.progress_group + ".assign"},
+          {"enable.auto.commit", "false"},
+          {"enable.auto.offset.store", "false"},
+          {"enable.partition.eof", "false"}},
+         {{"queued.max.messages.kbytes", 1024, half_bound / 1024, memory_bound},
+          {"fetch.max.bytes", 1 << 20, half_bound, memory_bound},
+          {"max.partition.fetch.bytes", 1 << 16, half_bound, memory_bound}}},
+        notes);
     if (!source_consumer) {
         return source_consumer.error();
     }
-    auto target_producer = build_spec(s.target_alias, "replication-producer", s.target_producer,
-                                      kafka::ClientRole::producer,
-                                      {{"client.id", id_base + "replication-producer"},
-                                       {"enable.idempotence", "true"},
-                                       {"acks", "all"},
-                                       {"message.timeout.ms", "0"},
-                                       {"queue.buffering.max.kbytes", half_kb}},
-                                      {}, notes,
-                                      {{"queue.buffering.max.kbytes", 1024, half_bound / 1024,
-                                        memory_bound},
-                                       {"batch.size", 1000000, 2147483647,
-                                        "librdkafka batches per partition; Java-sized batches "
-                                        "cost throughput"}});
+    auto target_producer =
+        build_client_spec({s.target_alias,
+                           "replication-producer",
+                           s.target_producer,
+                           kafka::ClientRole::producer,
+                           {{"client.id", id_base + "replication-producer"},
+                            {"enable.idempotence", "true"},
+                            {"acks", "all"},
+                            {"message.timeout.ms", "0"},
+                            {"queue.buffering.max.kbytes", half_kb}},
+                           {},
+                           {{"queue.buffering.max.kbytes", 1024, half_bound / 1024, memory_bound},
+                            {"batch.size", 1000000, 2147483647,
+                             "librdkafka batches per partition; Java-sized batches "
+                             "cost throughput"}}},
+                          notes);
     if (!target_producer) {
         return target_producer.error();
     }
-    auto target_group = build_spec(s.target_alias, "replication-group", s.target_consumer,
-                                   kafka::ClientRole::consumer,
-                                   {{"client.id", id_base + "replication-group"},
-                                    {"session.timeout.ms", "10000"},
-                                    {"heartbeat.interval.ms", "2000"},
-                                    {"topic.metadata.refresh.interval.ms", "10000"}},
-                                   {{"group.id", s.progress_group},
-                                    {"partition.assignment.strategy", "cooperative-sticky"},
-                                    {"enable.auto.commit", "false"},
-                                    {"enable.auto.offset.store", "false"},
-                                    {"enable.partition.eof", "false"}},
-                                   notes);
+    auto target_group = build_client_spec({s.target_alias,
+                                           "replication-group",
+                                           s.target_consumer,
+                                           kafka::ClientRole::consumer,
+                                           {{"client.id", id_base + "replication-group"},
+                                            {"session.timeout.ms", "10000"},
+                                            {"heartbeat.interval.ms", "2000"},
+                                            {"topic.metadata.refresh.interval.ms", "10000"}},
+                                           {{"group.id", s.progress_group},
+                                            {"partition.assignment.strategy", "cooperative-sticky"},
+                                            {"enable.auto.commit", "false"},
+                                            {"enable.auto.offset.store", "false"},
+                                            {"enable.partition.eof", "false"}}},
+                                          notes);
     if (!target_group) {
         return target_group.error();
     }
-    auto source_admin = build_spec(
-        s.source_alias, "replication-source-admin", s.source_admin, kafka::ClientRole::admin,
-        {{"client.id", id_base + "replication-source-admin"}}, {}, notes);
+    auto source_admin = build_client_spec({s.source_alias,
+                                           "replication-source-admin",
+                                           s.source_admin,
+                                           kafka::ClientRole::admin,
+                                           {{"client.id", id_base + "replication-source-admin"}},
+                                           {}},
+                                          notes);
     if (!source_admin) {
         return source_admin.error();
     }
-    auto target_admin = build_spec(
-        s.target_alias, "replication-target-admin", s.target_admin, kafka::ClientRole::admin,
-        {{"client.id", id_base + "replication-target-admin"}}, {}, notes);
+    auto target_admin = build_client_spec({s.target_alias,
+                                           "replication-target-admin",
+                                           s.target_admin,
+                                           kafka::ClientRole::admin,
+                                           {{"client.id", id_base + "replication-target-admin"}},
+                                           {}},
+                                          notes);
     if (!target_admin) {
         return target_admin.error();
     }
@@ -205,11 +154,13 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
         const bool on_source = s.offset_syncs_location == config::OffsetSyncsLocation::source;
         const std::string role =
             on_source ? "offset-syncs-source-producer" : "offset-syncs-target-producer";
-        auto spec = build_spec(on_source ? s.source_alias : s.target_alias, role,
-                               on_source ? s.source_producer : s.target_producer,
-                               kafka::ClientRole::producer,
-                               {{"client.id", id_base + role}, {"linger.ms", "5"}},
-                               {{"enable.idempotence", "true"}, {"acks", "all"}}, notes);
+        auto spec = build_client_spec({on_source ? s.source_alias : s.target_alias,
+                                       role,
+                                       on_source ? s.source_producer : s.target_producer,
+                                       kafka::ClientRole::producer,
+                                       {{"client.id", id_base + role}, {"linger.ms", "5"}},
+                                       {{"enable.idempotence", "true"}, {"acks", "all"}}},
+                                      notes);
         if (!spec) {
             return spec.error();
         }
@@ -291,6 +242,8 @@ void Flow::publish_topics(TopicMap topics) {
 void Flow::control_loop() {
     auto next_refresh = Clock::now() + settings_.refresh_topics_interval;
     auto next_config_sync = Clock::now(); // first run at start, as MM2
+    auto next_acl_sync = Clock::now();    // likewise (mm2.md §6.4)
+    AclSync acl_sync(settings_, *policy_, *topic_filter_, *source_admin_, *target_admin_);
     while (!stopping_.load()) {
         const auto now = Clock::now();
         if (settings_.sync_topic_configs_enabled &&
@@ -303,6 +256,11 @@ void Flow::control_loop() {
             topic_sync_->sync_configs(current);
             stats_->config_sync_errors += static_cast<uint64_t>(topic_sync_->last_errors());
             next_config_sync = Clock::now() + settings_.sync_topic_configs_interval;
+        }
+        if (settings_.sync_topic_acls_enabled && settings_.sync_topic_acls_interval.count() > 0 &&
+            now >= next_acl_sync) {
+            acl_sync.run();
+            next_acl_sync = Clock::now() + settings_.sync_topic_acls_interval;
         }
         if (settings_.refresh_topics_enabled && settings_.refresh_topics_interval.count() > 0 &&
             now >= next_refresh) {

@@ -37,7 +37,8 @@ FlowSingletons::create(const config::MirrorCheckpointSettings& checkpoint,
                                  checkpoint.source_alias,
                                  checkpoint.target_alias,
                                  checkpoint.checkpoints_replication_factor,
-                                 checkpoint.admin_timeout};
+                                 checkpoint.admin_timeout,
+                                 {}};
     const std::string id = out->name_ + "|leader|";
     auto consumer =
         build_client_spec(ClientSpecRequest{checkpoint.target_alias,

@@ -15,7 +15,8 @@ std::string LeaderElector::topic_name(const std::string& source) {
 
 LeaderElector::LeaderElector(LeaderElectorOptions options)
     : options_(std::move(options)),
-      group_(group_name(options_.source_alias, options_.target_alias)),
+      group_(options_.group.empty() ? group_name(options_.source_alias, options_.target_alias)
+                                    : options_.group),
       topic_(topic_name(options_.source_alias)) {}
 
 LeaderElector::~LeaderElector() {

@@ -29,6 +29,7 @@ struct LeaderElectorOptions {
     std::string target_alias;
     int replication_factor = 3;
     std::chrono::milliseconds admin_timeout{60000};
+    std::string group; // consumer group to elect in; empty: group_name(source, target)
 };
 
 class LeaderElector {

@@ -157,6 +157,20 @@ void MirrorSourceTask::set_topics(TopicMap topics) {
     new_topics_ = std::move(topics);
 }
 
+// Hot path: one lookup by topic handle pointer instead of building a topic-name string per
+// record. Entries are dropped whenever a partition is released.
+MirrorSourceTask::Owned* MirrorSourceTask::find_owned(rd_kafka_topic_t* rkt, int32_t partition) {
+    const auto key = std::make_pair(static_cast<const void*>(rkt), partition);
+    if (auto it = owned_by_handle_.find(key); it != owned_by_handle_.end()) {
+        return it->second;
+    }
+    Owned* owned = find_owned(rd_kafka_topic_name(rkt), partition);
+    if (owned != nullptr) {
+        owned_by_handle_.emplace(key, owned);
+    }
+    return owned;
+}
+
 MirrorSourceTask::Owned* MirrorSourceTask::find_owned(const std::string& source_topic,
                                                       int32_t partition) {
     auto it = by_source_.find({source_topic, partition});
@@ -266,6 +280,7 @@ void MirrorSourceTask::on_rebalance(rd_kafka_resp_err_t err,
 }
 
 void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
+    owned_by_handle_.clear();
     auto source_list = kafka::make_partition_list();
     std::vector<Key> started;
     for (const auto& key : keys) {
@@ -418,7 +433,6 @@ void MirrorSourceTask::service(int timeout_ms) {
 }
 
 bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
-    const std::string source_topic = rd_kafka_topic_name(message->rkt);
     const int32_t partition = message->partition;
     rd_kafka_headers_t* headers = nullptr;
     if (rd_kafka_message_detach_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -431,7 +445,7 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
     }
     int metadata_refreshes = 0;
     while (true) {
-        Owned* owned = find_owned(source_topic, partition);
+        Owned* owned = find_owned(message->rkt, partition);
         if (owned == nullptr || owned->progress.failed() || stop_requested_.load()) {
             break;
         }
@@ -484,9 +498,8 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
 
 void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     kafka::MessagePtr source(static_cast<rd_kafka_message_t*>(report->_private));
-    const std::string source_topic = rd_kafka_topic_name(source->rkt);
     const int32_t partition = source->partition;
-    Owned* owned = find_owned(source_topic, partition);
+    Owned* owned = find_owned(source->rkt, partition);
     if (owned != nullptr) {
         --owned->in_flight;
     }
@@ -521,7 +534,7 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
         }
     }
     if (!sync_scratch_.empty()) {
-        emit_syncs(source_topic, partition, sync_scratch_);
+        emit_syncs(owned->source_topic, partition, sync_scratch_);
     }
 }
 

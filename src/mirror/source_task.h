@@ -121,6 +121,7 @@ private:
     void retry_failed_partitions();
     void release(const std::vector<Key>& keys, bool commit);
     Owned* find_owned(const std::string& source_topic, int32_t partition);
+    Owned* find_owned(rd_kafka_topic_t* rkt, int32_t partition);
     Status check_fatal();
     void refresh_lag();
 
@@ -137,6 +138,7 @@ private:
 
     std::map<Key, Owned> owned_;
     std::map<std::pair<std::string, int32_t>, Key> by_source_; // source tp -> owned key
+    std::map<std::pair<const void*, int32_t>, Owned*> owned_by_handle_; // cache of find_owned
     std::vector<Key> pending_start_;
     TopicMap topics_;
     std::set<std::string> subscribed_;

@@ -286,6 +286,7 @@ const ClusterEndpoints& cluster(std::string_view name) {
     c.name = std::string(name);
     c.plaintext = required_env(prefix + "BOOTSTRAP");
     c.scram = env(prefix + "SCRAM_BOOTSTRAP").value_or("");
+    c.kafka_version = env(prefix + "KAFKA_VERSION").value_or("");
     c.ssl = env(prefix + "SSL_BOOTSTRAP").value_or("");
     return cache.emplace(c.name, std::move(c)).first->second;
 }
@@ -1038,6 +1039,10 @@ std::string ChildProcess::log() const {
 namespace kmirror::testing {
 
 bool librdkafka_scram_works_with_kafka4() { return rd_kafka_version() >= 0x020601ff; }
+
+bool librdkafka_scram_works(const ClusterEndpoints& cluster) {
+    return librdkafka_scram_works_with_kafka4() || cluster.kafka_version.starts_with("3.");
+}
 
 ChildProcess kafka_tool(const std::string& main_class, const std::vector<std::string>& args) {
     const std::string lib = kafka_lib_dir();

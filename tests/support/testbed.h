@@ -31,6 +31,7 @@ struct ClusterEndpoints {
     std::string plaintext; // PLAINTEXT listener: unauthenticated super user, for setup
     std::string scram;     // SASL_PLAINTEXT listener, SCRAM-SHA-512 (also SHA-256)
     std::string ssl;       // SSL listener, client certificate required
+    std::string kafka_version; // KMIRROR_TEST_<NAME>_KAFKA_VERSION, e.g. "4.1.1"; "" if unknown
 };
 
 // KMIRROR_TEST_<NAME>_BOOTSTRAP / _SCRAM_BOOTSTRAP / _SSL_BOOTSTRAP. The PLAINTEXT one is
@@ -218,6 +219,9 @@ private:
 // credentials". So with Debian 12's librdkafka 2.0.2 no librdkafka client can log in over SCRAM
 // to the test bed (or to any Kafka 4.x broker). True when the linked librdkafka is fixed.
 bool librdkafka_scram_works_with_kafka4();
+// True when the linked librdkafka can log in over SCRAM to `cluster`: a fixed librdkafka, or a
+// cluster running Kafka 3.x (testbed.py --kafka-3.9 NAME), which accepts librdkafka 2.0.2.
+bool librdkafka_scram_works(const ClusterEndpoints& cluster);
 
 // Starts `java <small-heap fast-start options> -cp KMIRROR_KAFKA_LIB/* main_class args...`
 // (java from KMIRROR_TEST_JAVA, else PATH), quiet log4j2 config, output to the ChildProcess log.

@@ -36,6 +36,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_LIB = os.path.join(HERE, "lib")
 LOG4J_CONFIG = os.path.join(HERE, "log4j2-quiet.properties")
+# Apache Kafka 3.9.x for clusters named in --kafka-3.9 (pom-3.9.xml; it logs through reload4j).
+DEFAULT_LIB_39 = os.path.join(HERE, "lib-3.9")
+RELOAD4J_CONFIG = os.path.join(HERE, "log4j-quiet-3.9.properties")
 
 BED_PREFIX = "kmirror-testbed-"
 BED_NAME_RE = re.compile(r"^kmirror-testbed-(\d+)-")
@@ -364,9 +367,20 @@ def tail(path: str, lines: int = 40) -> str:
     return "".join(content[-lines:]) or "(empty)\n"
 
 
+def kafka_version(lib: str) -> str:
+    """The version of the kafka_2.13-<version>.jar in lib ("" if there is none)."""
+    for f in sorted(os.listdir(lib)) if os.path.isdir(lib) else []:
+        m = re.fullmatch(r"kafka_2\.13-(\d[^-]*)\.jar", f)
+        if m:
+            return m.group(1)
+    return ""
+
+
 class Cluster:
-    def __init__(self, name: str, bed_dir: str):
+    def __init__(self, name: str, bed_dir: str, lib: str):
         self.name = name
+        self.lib = lib
+        self.version = kafka_version(lib)
         self.dir = os.path.join(bed_dir, name)
         self.data = os.path.join(self.dir, "data")
         self.config = os.path.join(self.dir, "server.properties")
@@ -442,9 +456,15 @@ class Bed:
     """Owns the temporary directory and the broker JVMs. Lives on the launcher's main thread
     (PR_SET_PDEATHSIG fires when the spawning thread exits)."""
 
-    def __init__(self, clusters: int, lib: str):
+    def __init__(self, clusters: int, lib: str, kafka39: str = "", lib39: str = DEFAULT_LIB_39):
         self.names = cluster_names(clusters)
         self.lib = os.path.abspath(lib)
+        self.lib39 = os.path.abspath(lib39)
+        self.kafka39 = [n for n in kafka39.replace(",", " ").split() if n]
+        unknown = [n for n in self.kafka39 if n not in self.names]
+        if unknown:
+            raise BedError(f"--kafka-3.9 names unknown cluster(s) {', '.join(unknown)}; "
+                           f"the clusters are {', '.join(self.names)}")
         self.java = ""
         self.dir: str | None = None
         self.tls_dir = ""
@@ -458,6 +478,8 @@ class Bed:
         t0 = time.monotonic()
         self.java = find_java()
         check_lib(self.lib)
+        if self.kafka39:
+            check_lib(self.lib39)
         reap_stale()
         base = os.environ.get("KMIRROR_TESTBED_BASE_DIR") or bed_bases()[0]
         self.dir = tempfile.mkdtemp(prefix=f"{BED_PREFIX}{os.getpid()}-", dir=base)
@@ -465,7 +487,8 @@ class Bed:
             f.write(f"{os.getpid()} {proc_start_time(os.getpid())}\n")
         self.tls_dir = os.path.join(self.dir, "tls")
         make_tls(self.tls_dir)
-        self.clusters = [Cluster(n, self.dir) for n in self.names]
+        self.clusters = [Cluster(n, self.dir, self.lib39 if n in self.kafka39 else self.lib)
+                         for n in self.names]
         ports = free_ports(4 * len(self.clusters))
         for i, c in enumerate(self.clusters):
             c.write_config(self.tls_dir, ports[4 * i:4 * i + 4])
@@ -477,10 +500,11 @@ class Bed:
         log(f"{len(self.clusters)} cluster(s) ready in {self.started_in:.1f} s: " + ", ".join(
             f"{c.name}={c.endpoint('plaintext')}" for c in self.clusters))
 
-    def _java_cmd(self, jvm_opts: list[str], main: str, *args: str) -> list[str]:
-        return [self.java, *jvm_opts, *self.extra_jvm_opts,
-                f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
-                "-cp", os.path.join(self.lib, "*"), main, *args]
+    def _java_cmd(self, c: Cluster, jvm_opts: list[str], main: str, *args: str) -> list[str]:
+        logging = (f"-Dlog4j.configuration=file:{RELOAD4J_CONFIG}" if c.lib == self.lib39
+                   else f"-Dlog4j2.configurationFile={LOG4J_CONFIG}")
+        return [self.java, *jvm_opts, *self.extra_jvm_opts, logging,
+                "-cp", os.path.join(c.lib, "*"), main, *args]
 
     def _spawn(self, cmd: list[str], out_path: str) -> subprocess.Popen:
         with open(out_path, "ab") as out:
@@ -493,7 +517,7 @@ class Bed:
         for c in self.clusters:
             scram = [a for m in SCRAM_MECHANISMS for u, pw in USERS.items()
                      for a in ("--add-scram", f"{m}=[name={u},password={pw}]")]
-            cmd = self._java_cmd(TOOL_JVM_OPTS, "kafka.tools.StorageTool", "format",
+            cmd = self._java_cmd(c, TOOL_JVM_OPTS, "kafka.tools.StorageTool", "format",
                                  "-t", random_cluster_id(), "-c", c.config, *scram)
             out = os.path.join(c.dir, "format.log")
             procs.append((c, out, self._spawn(cmd, out)))
@@ -511,7 +535,7 @@ class Bed:
         c.attempt += 1
         with open(c.log_path, "ab") as f:
             f.write(f"==== testbed: starting broker '{c.name}' (attempt {c.attempt})\n".encode())
-        cmd = self._java_cmd(BROKER_JVM_OPTS, "kafka.Kafka", c.config)
+        cmd = self._java_cmd(c, BROKER_JVM_OPTS, "kafka.Kafka", c.config)
         cmd.insert(1, f"-Dkafka.logs.dir={os.path.join(c.dir, 'logs')}")
         c.proc = self._spawn(cmd, c.log_path)
 
@@ -591,6 +615,7 @@ class Bed:
             e[pre + "SCRAM_BOOTSTRAP"] = c.endpoint("scram")
             e[pre + "SSL_BOOTSTRAP"] = c.endpoint("ssl")
             e[pre + "BROKER_LOG"] = c.log_path
+            e[pre + "KAFKA_VERSION"] = c.version
         return e
 
     def broker_pids(self) -> list[int]:
@@ -647,7 +672,11 @@ def cmd_exec(args: argparse.Namespace) -> int:
             log(f"cannot run {cmd[0]}: {e}")
             return 127
 
-    bed = Bed(args.clusters, args.lib)
+    try:
+        bed = Bed(args.clusters, args.lib, args.kafka39, args.lib39)
+    except BedError as e:
+        log(str(e))
+        return EXIT_BED_FAILED
     guard = SignalGuard(bed)
     child: subprocess.Popen | None = None
     become_subreaper()
@@ -723,7 +752,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     with open(files["log"], "wb") as out:
         sup = subprocess.Popen([sys.executable, os.path.abspath(__file__), "_supervise",
                                 "--state-dir", state_dir, "--clusters", str(args.clusters),
-                                "--lib", args.lib],
+                                "--lib", args.lib, "--kafka-3.9", args.kafka39, "--lib-3.9", args.lib39],
                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                start_new_session=True, close_fds=True)
     deadline = time.monotonic() + FORMAT_TIMEOUT_S + READY_TIMEOUT_S + 30
@@ -754,7 +783,11 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     files = state_files(state_dir)
     with open(files["pid"], "w", encoding="ascii") as f:
         f.write(f"{os.getpid()} {proc_start_time(os.getpid())}\n")
-    bed = Bed(args.clusters, args.lib)
+    try:
+        bed = Bed(args.clusters, args.lib, args.kafka39, args.lib39)
+    except BedError as e:
+        log(str(e))
+        return EXIT_BED_FAILED
     guard = SignalGuard(bed)
     try:
         try:
@@ -834,6 +867,13 @@ def main(argv: list[str]) -> int:
                        help="number of clusters: source, target, c2, c3, ... (default 2)")
         p.add_argument("--lib", default=os.environ.get("KMIRROR_KAFKA_LIB", DEFAULT_LIB),
                        help="directory with the Kafka jars (default tools/kafka/lib)")
+        p.add_argument("--kafka-3.9", dest="kafka39", metavar="NAME[,NAME]",
+                       default=os.environ.get("KMIRROR_TESTBED_KAFKA39_CLUSTERS", ""),
+                       help="clusters that run Apache Kafka 3.9.x from --lib-3.9 instead, e.g. "
+                            "'source' (librdkafka < 2.6.1 can log in over SCRAM only to 3.9.x)")
+        p.add_argument("--lib-3.9", dest="lib39",
+                       default=os.environ.get("KMIRROR_KAFKA39_LIB", DEFAULT_LIB_39),
+                       help="directory with the Kafka 3.9.x jars (default tools/kafka/lib-3.9)")
 
     p_exec = sub.add_parser("exec", help="start, run CMD with KMIRROR_TEST_* set, stop")
     common(p_exec)

@@ -1,0 +1,10 @@
+region             = "us-east-1"
+vpc_id             = "vpc-0123456789abcdef0"
+private_subnet_ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
+client_cidr_blocks = ["10.0.0.0/24"]
+kafka_cidr_blocks  = ["10.0.0.0/16"]
+image_tag          = "0123456789ab"
+create_source_msk  = false
+create_target_msk  = true
+source_cluster_arn = "arn:aws:kafka:us-east-1:012345678910:cluster/source/00000000-0000-0000-0000-000000000000-1"
+source_bootstrap_servers = "b-1.source.abc.c2.kafka.us-east-1.amazonaws.com:9098"

@@ -1,0 +1,306 @@
+// `kmirror worker` against real brokers over real HTTP: the seed's curl sequence (PUT the
+// no-auth mm2-msc / mm2-cpc / mm2-hbc JSON files, GET their status) on a cluster of workers,
+// data arriving on the target, a worker killed with SIGKILL, all workers restarted from the
+// storage topics, bad requests refused with nothing stored, DELETE stopping the work.
+#include "kafka/admin.h"
+#include "support/testbed.h"
+
+#include <csignal>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace kmirror::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A seed connector JSON with only what the issue allows changed: broker placeholders filled,
+// replication factors 1 for the single-node bed, and the topic regex narrowed to this test.
+std::string seed_connector(const std::string& file, const std::string& topic_regex) {
+    auto text = read_file(std::string(KMIRROR_SOURCE_DIR) + "/tests/fixtures/connect/" + file);
+    text = std::regex_replace(text, std::regex(R"(\{TARGET CLUSTER BROKERS ADDRESS\})"),
+                              target_cluster().plaintext);
+    text = std::regex_replace(text, std::regex(R"(\{SOURCE CLUSTER BROKERS ADDRESS\})"),
+                              source_cluster().plaintext);
+    auto j = Json::parse(text);
+    for (auto& [k, v] : j.items()) {
+        if (k.find("replication.factor") != std::string::npos) {
+            v = "1";
+        }
+    }
+    if (j.contains("topics")) {
+        j["topics"] = topic_regex;
+    }
+    j["admin.timeout.ms"] = "20000";
+    j["refresh.topics.interval.seconds"] = "2";
+    return j.dump();
+}
+
+// A name made of word characters only (the seed's regex is ^ExampleTopic[\w]*).
+std::string word_name(const std::string& prefix) {
+    auto n = unique_name(prefix);
+    for (auto& c : n) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) {
+            c = '_';
+        }
+    }
+    return n;
+}
+
+std::string worker_file(const std::string& group) {
+    const std::string path = "/tmp/" + unique_name("connect-distributed") + ".properties";
+    auto seed = read_file(std::string(KMIRROR_SOURCE_DIR) +
+                          "/tests/fixtures/connect/connect-distributed-sasl.properties");
+    // The seed's no-auth worker file: the sasl one without its security lines.
+    std::ofstream out(path);
+    std::istringstream in(seed);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.find("sasl") != std::string::npos ||
+            line.find("security.protocol") != std::string::npos) {
+            continue;
+        }
+        line = std::regex_replace(line, std::regex("BROKERS"), target_cluster().plaintext);
+        line = std::regex_replace(line, std::regex("GROUP"), group);
+        line = std::regex_replace(line, std::regex("replication.factor=3"), "replication.factor=1");
+        out << line << "\n";
+    }
+    out << "listeners=http://127.0.0.1:0\nrest.advertised.host.name=127.0.0.1\n"
+        << "kmirror.worker.status.interval.ms=500\nkmirror.worker.liveness.timeout.ms=4000\n";
+    return path;
+}
+
+struct Worker {
+    std::unique_ptr<ChildProcess> proc;
+    int port = 0;
+    std::unique_ptr<httplib::Client> http;
+
+    explicit Worker(const std::string& file) {
+        proc = std::make_unique<ChildProcess>(KMIRROR_BINARY, std::vector<std::string>{"worker", file});
+        static const std::regex re(R"(worker 127\.0\.0\.1:([0-9]+) \(group)");
+        const bool up = eventually(
+            [&] {
+                std::smatch m;
+                const std::string log = proc->log();
+                if (std::regex_search(log, m, re)) {
+                    port = std::stoi(m[1]);
+                    return true;
+                }
+                return !proc->running();
+            },
+            60s);
+        EXPECT_TRUE(up && port > 0) << proc->log();
+        http = std::make_unique<httplib::Client>("127.0.0.1", port);
+        http->set_read_timeout(60, 0);
+    }
+    std::string id() const { return "127.0.0.1:" + std::to_string(port); }
+};
+
+struct Reply {
+    int status = 0;
+    Json body;
+};
+
+Reply call(Worker& w, const std::string& method, const std::string& path,
+           const std::string& body = "") {
+    httplib::Result r = method == "GET"      ? w.http->Get(path.c_str())
+                        : method == "PUT"    ? w.http->Put(path.c_str(), body, "application/json")
+                        : method == "POST"   ? w.http->Post(path.c_str(), body, "application/json")
+                                             : w.http->Delete(path.c_str());
+    if (!r) {
+        return {};
+    }
+    Reply out{r->status, Json()};
+    if (!r->body.empty()) {
+        out.body = Json::parse(r->body, nullptr, false);
+    }
+    return out;
+}
+
+// Connector RUNNING and `tasks` tasks, all RUNNING, in Connect's shape.
+bool running(Worker& w, const std::string& name, size_t tasks) {
+    auto r = call(w, "GET", "/connectors/" + name + "/status");
+    if (r.status != 200 || r.body["connector"]["state"] != "RUNNING" ||
+        r.body["tasks"].size() != tasks || r.body["name"] != name || r.body["type"] != "source") {
+        return false;
+    }
+    for (const auto& t : r.body["tasks"]) {
+        if (t["state"] != "RUNNING" || !t.contains("worker_id") || !t.contains("id")) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<TestRecord> target_records(const std::string& topic) {
+    try {
+        return consume_all(plaintext_settings(target_cluster()), topic, 10s);
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::string dump(Worker& w, const std::string& name) {
+    return call(w, "GET", "/connectors/" + name + "/status").body.dump();
+}
+
+TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = word_name("ExampleTopic");
+    create_topic(src, topic, 3);
+    const auto records = produce(src, topic, make_records(300, 3, "worker-seed"));
+
+    const auto file = worker_file(unique_name("connect"));
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (int i = 0; i < 3; ++i) {
+        workers.push_back(std::make_unique<Worker>(file));
+    }
+    auto& w0 = *workers[0];
+    // The seed's three PUTs, each answered 201 with Connect's ConnectorInfo.
+    for (const auto& [name, json] :
+         std::vector<std::pair<std::string, std::string>>{{"mm2-msc", "mm2-msc-no-auth.json"},
+                                                          {"mm2-cpc", "mm2-cpc-no-auth.json"},
+                                                          {"mm2-hbc", "mm2-hbc-no-auth.json"}}) {
+        auto r = call(w0, "PUT", "/connectors/" + name + "/config", seed_connector(json, topic));
+        ASSERT_EQ(r.status, 201) << r.body.dump();
+        EXPECT_EQ(r.body["name"], name);
+        EXPECT_EQ(r.body["type"], "source");
+        EXPECT_TRUE(r.body["config"].contains("connector.class"));
+    }
+    // Any worker answers for the cluster.
+    EXPECT_TRUE(eventually([&] { return running(*workers[2], "mm2-msc", 3); }, 90s))
+        << dump(*workers[2], "mm2-msc");
+    EXPECT_TRUE(eventually([&] { return running(*workers[1], "mm2-cpc", 1); }, 60s))
+        << dump(*workers[1], "mm2-cpc");
+    EXPECT_TRUE(eventually([&] { return running(w0, "mm2-hbc", 1); }, 60s)) << dump(w0, "mm2-hbc");
+    auto status = call(w0, "GET", "/connectors/mm2-msc/status").body;
+    std::set<std::string> ids;
+    for (const auto& t : status["tasks"]) {
+        ids.insert(t["worker_id"].get<std::string>());
+    }
+    EXPECT_EQ(ids, (std::set<std::string>{workers[0]->id(), workers[1]->id(), workers[2]->id()}));
+
+    std::vector<TestRecord> got;
+    EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == records; }, 90s))
+        << describe_difference(records, got);
+    EXPECT_TRUE(eventually([&] { return !target_records("heartbeats").empty(); }, 60s));
+    auto list = call(*workers[1], "GET", "/connectors");
+    EXPECT_EQ(list.body, Json::parse(R"(["mm2-cpc","mm2-hbc","mm2-msc"])"));
+}
+
+TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = word_name("ExampleTopic");
+    create_topic(src, topic, 4);
+    auto expected = produce(src, topic, make_records(200, 4, "worker-kill-1"));
+    const auto file = worker_file(unique_name("connect"));
+    auto a = std::make_unique<Worker>(file);
+    auto b = std::make_unique<Worker>(file);
+    ASSERT_EQ(call(*a, "PUT", "/connectors/mm2-msc/config",
+                   seed_connector("mm2-msc-no-auth.json", topic))
+                  .status,
+              201);
+    ASSERT_TRUE(eventually([&] { return running(*b, "mm2-msc", 2); }, 90s)) << dump(*b, "mm2-msc");
+    std::vector<TestRecord> got;
+    ASSERT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
+        << describe_difference(expected, got);
+
+    b->proc->signal(SIGKILL);
+    ASSERT_TRUE(b->proc->wait_for(10s).has_value());
+    // Statuses update: the dead worker's task disappears.
+    EXPECT_TRUE(eventually([&] { return running(*a, "mm2-msc", 1); }, 30s)) << dump(*a, "mm2-msc");
+    auto more = produce(src, topic, make_records(200, 4, "worker-kill-2"));
+    for (const auto& r : more) {
+        expected.push_back(r);
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
+        return std::tie(x.partition, x.offset) < std::tie(y.partition, y.offset);
+    });
+    EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
+        << describe_difference(expected, got);
+
+    // Restart everything: the connector comes back from the config topic.
+    a->proc->signal(SIGTERM);
+    ASSERT_TRUE(a->proc->wait_for(30s).has_value());
+    a.reset();
+    b.reset();
+    Worker c(file);
+    Worker d(file);
+    EXPECT_EQ(call(d, "GET", "/connectors").body, Json::parse(R"(["mm2-msc"])"));
+    EXPECT_TRUE(eventually([&] { return running(c, "mm2-msc", 2); }, 90s)) << dump(c, "mm2-msc");
+    auto last = produce(src, topic, make_records(100, 4, "worker-kill-3"));
+    for (const auto& r : last) {
+        expected.push_back(r);
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
+        return std::tie(x.partition, x.offset) < std::tie(y.partition, y.offset);
+    });
+    EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
+        << describe_difference(expected, got);
+}
+
+TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = word_name("ExampleTopic");
+    create_topic(src, topic, 2);
+    const std::string group = unique_name("connect");
+    Worker w(worker_file(group));
+
+    auto invalid = call(w, "PUT", "/connectors/mm2-msc/config", "{\"name\": ");
+    EXPECT_EQ(invalid.status, 400);
+    EXPECT_EQ(invalid.body["error_code"], 400);
+    auto cfg = Json::parse(seed_connector("mm2-msc-no-auth.json", topic));
+    auto unknown = cfg;
+    unknown["connector.class"] = "org.example.NoSuchConnector";
+    auto r = call(w, "PUT", "/connectors/mm2-msc/config", unknown.dump());
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body["message"].get<std::string>().find("org.example.NoSuchConnector"),
+              std::string::npos);
+    auto missing = cfg;
+    missing.erase("source.cluster.bootstrap.servers");
+    r = call(w, "PUT", "/connectors/mm2-msc/config", missing.dump());
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body["message"].get<std::string>().find("source.cluster.bootstrap.servers"),
+              std::string::npos);
+    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
+    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
+
+    ASSERT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
+    ASSERT_TRUE(eventually([&] { return running(w, "mm2-msc", 1); }, 90s)) << dump(w, "mm2-msc");
+    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 200);
+    EXPECT_EQ(call(w, "DELETE", "/connectors/mm2-msc").status, 204);
+    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
+    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
+    // The work stops: the connector's progress group on the target loses its member.
+    auto admin = kafka::Admin::create(
+        kafka::ClientSpec{"target", "test-admin", plaintext_settings(target_cluster())});
+    ASSERT_TRUE(admin.ok());
+    const std::string progress = "kmirror-" + group + "-mm2-msc";
+    EXPECT_TRUE(eventually(
+        [&] {
+            auto d = admin->describe_consumer_groups({progress}, 10s);
+            return d.ok() && d->count(progress) != 0 && d->at(progress).members == 0;
+        },
+        30s));
+}
+
+} // namespace
+} // namespace kmirror::testing
