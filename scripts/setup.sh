@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   librdkafka-dev nlohmann-json3-dev libcpp-httplib-dev libpcre2-dev libssl-dev
   libgtest-dev googletest
-  openjdk-17-jre-headless maven openssl curl python3 python3-venv
+  openjdk-17-jdk-headless maven openssl curl python3 python3-venv
   clang-format
   prometheus
 )

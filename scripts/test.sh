@@ -21,5 +21,14 @@ if [ "${KMIRROR_SKIP_SETUP:-0}" != 1 ]; then
 fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build"
-exec python3 tools/kafka/testbed.py exec -- \
+python3 tools/kafka/testbed.py exec -- \
   ctest --test-dir "$build" --output-on-failure -j1 "$@"
+
+# librdkafka 2.0.2 (Debian 12) cannot complete SCRAM with Kafka 4.x brokers (its client-final
+# nonce is rejected; fixed in librdkafka 2.6.1), so on the 4.1 bed the SCRAM tests assert a clear
+# authentication failure. A second, short pass runs the security and bed tests with the source
+# cluster on Kafka 3.9.1, where SCRAM replication is exercised for real.
+if [ $# -eq 0 ]; then
+  python3 tools/kafka/testbed.py exec --kafka-3.9 source -- \
+    ctest --test-dir "$build" --output-on-failure -j1 -R '^(Security|TestBed)\.'
+fi

@@ -9,11 +9,10 @@
 #include "util/log.h"
 #include "util/properties.h"
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #ifndef KMIRROR_VERSION
@@ -41,8 +40,7 @@ int worker_command(const std::vector<std::string>& args) {
         }
     }
     if (file.empty()) {
-        std::fputs("kmirror worker: missing the connect-distributed.properties argument\n",
-                   stderr);
+        std::fputs("kmirror worker: missing the connect-distributed.properties argument\n", stderr);
         return 2;
     }
     auto props = Properties::load_file(file);
@@ -70,9 +68,8 @@ int worker_command(const std::vector<std::string>& args) {
     std::unique_ptr<rest::ConnectRest> api;
     http::HttpServer server(http::ServerOptions{8, 30, "REST API"});
     server.get("/metrics", [](const http::Request&) {
-        return http::Response{200, metrics::kExpositionContentType,
-                              metrics::default_registry().exposition(),
-                              {}};
+        return http::Response{
+            200, metrics::kExpositionContentType, metrics::default_registry().exposition(), {}};
     });
     server.get("/health", [&ready](const http::Request&) {
         const bool ok = ready.load();
@@ -84,9 +81,10 @@ int worker_command(const std::vector<std::string>& args) {
     });
     server.any([&](const http::Request& r) {
         if (!ready.load()) {
-            return http::Response{
-                503, "application/json",
-                R"({"error_code":503,"message":"Worker is still starting up."})", {}};
+            return http::Response{503,
+                                  "application/json",
+                                  R"({"error_code":503,"message":"Worker is still starting up."})",
+                                  {}};
         }
         return api->handle(r);
     });

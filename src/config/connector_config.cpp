@@ -1,5 +1,6 @@
 #include "config/connector_config.h"
 
+#include "config/values.h"
 #include "kafka/client_config.h"
 #include "util/strings.h"
 
@@ -13,114 +14,39 @@ namespace {
 
 constexpr std::array kKnownConnectorKeys = {
     // Connect's generic connector config
-    "name",
-    "connector.class",
-    "tasks.max",
-    "tasks.max.enforce",
-    "key.converter",
-    "value.converter",
-    "header.converter",
-    "transforms",
-    "predicates",
-    "config.action.reload",
-    "errors.retry.timeout",
-    "errors.retry.delay.max.ms",
-    "errors.tolerance",
-    "errors.log.enable",
-    "errors.log.include.messages",
-    "exactly.once.support",
-    "transaction.boundary",
+    "name", "connector.class", "tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
+    "header.converter", "transforms", "predicates", "config.action.reload", "errors.retry.timeout",
+    "errors.retry.delay.max.ms", "errors.tolerance", "errors.log.enable",
+    "errors.log.include.messages", "exactly.once.support", "transaction.boundary",
     "offsets.storage.topic",
     // MirrorConnectorConfig
-    "enabled",
-    "source.cluster.alias",
-    "target.cluster.alias",
-    "admin.timeout.ms",
-    "replication.policy.class",
-    "replication.policy.separator",
-    "replication.policy.internal.topic.separator.enabled",
-    "forwarding.admin.class",
-    "metric.reporters",
-    "security.protocol",
+    "enabled", "source.cluster.alias", "target.cluster.alias", "admin.timeout.ms",
+    "replication.policy.class", "replication.policy.separator",
+    "replication.policy.internal.topic.separator.enabled", "forwarding.admin.class",
+    "metric.reporters", "security.protocol",
     // MirrorSourceConfig
-    "topics",
-    "topics.exclude",
-    "config.properties.exclude",
-    "use.defaults.from",
-    "topic.filter.class",
-    "config.property.filter.class",
-    "consumer.poll.timeout.ms",
-    "refresh.topics.enabled",
-    "refresh.topics.interval.seconds",
-    "sync.topic.configs.enabled",
-    "sync.topic.configs.interval.seconds",
-    "sync.topic.acls.enabled",
-    "sync.topic.acls.interval.seconds",
-    "replication.factor",
-    "offset-syncs.topic.replication.factor",
-    "offset.lag.max",
-    "offset-syncs.topic.location",
-    "emit.offset-syncs.enabled",
-    "heartbeats.replication.enabled",
+    "topics", "topics.exclude", "config.properties.exclude", "use.defaults.from",
+    "topic.filter.class", "config.property.filter.class", "consumer.poll.timeout.ms",
+    "refresh.topics.enabled", "refresh.topics.interval.seconds", "sync.topic.configs.enabled",
+    "sync.topic.configs.interval.seconds", "sync.topic.acls.enabled",
+    "sync.topic.acls.interval.seconds", "replication.factor",
+    "offset-syncs.topic.replication.factor", "offset.lag.max", "offset-syncs.topic.location",
+    "emit.offset-syncs.enabled", "heartbeats.replication.enabled",
     // MirrorCheckpointConfig
-    "groups",
-    "groups.exclude",
-    "group.filter.class",
-    "refresh.groups.enabled",
-    "refresh.groups.interval.seconds",
-    "emit.checkpoints.enabled",
-    "emit.checkpoints.interval.seconds",
-    "sync.group.offsets.enabled",
-    "sync.group.offsets.interval.seconds",
-    "checkpoints.topic.replication.factor",
+    "groups", "groups.exclude", "group.filter.class", "refresh.groups.enabled",
+    "refresh.groups.interval.seconds", "emit.checkpoints.enabled",
+    "emit.checkpoints.interval.seconds", "sync.group.offsets.enabled",
+    "sync.group.offsets.interval.seconds", "checkpoints.topic.replication.factor",
     // MirrorHeartbeatConfig
-    "emit.heartbeats.enabled",
-    "emit.heartbeats.interval.seconds",
+    "emit.heartbeats.enabled", "emit.heartbeats.interval.seconds",
     "heartbeats.topic.replication.factor",
     // Deprecated 3.x aliases still found in the wild
-    "topics.blacklist",
-    "groups.blacklist",
-    "config.properties.blacklist",
-    "use.incremental.alter.configs",
-    "add.source.alias.to.metrics",
+    "topics.blacklist", "groups.blacklist", "config.properties.blacklist",
+    "use.incremental.alter.configs", "add.source.alias.to.metrics",
     // kmirror additions
-    "offset.flush.interval.ms",
-    "kmirror.progress.group.id",
-    "kmirror.max.in.flight.bytes",
+    "offset.flush.interval.ms", "kmirror.progress.group.id", "kmirror.max.in.flight.bytes",
     "kmirror.metrics.listener", // dedicated mode: /metrics and /health (src/app/observability.h)
 };
-
-Status get_bool(const Properties& p, const std::string& key, bool& out) {
-    if (const auto* v = p.find(key)) {
-        if (!strings::parse_bool(*v, out)) {
-            return make_error("config '" + key + "': expected true or false, got '" + *v + "'");
-        }
-    }
-    return {};
-}
-
-Status get_int(const Properties& p, const std::string& key, int64_t& out, int64_t min,
-               int64_t max) {
-    if (const auto* v = p.find(key)) {
-        long long parsed = 0;
-        if (!strings::parse_int64(*v, parsed) || parsed < min || parsed > max) {
-            return make_error("config '" + key + "': expected an integer between " +
-                              std::to_string(min) + " and " + std::to_string(max) + ", got '" + *v +
-                              "'");
-        }
-        out = parsed;
-    }
-    return {};
-}
-
-Status get_seconds(const Properties& p, const std::string& key, std::chrono::seconds& out) {
-    int64_t v = out.count();
-    if (auto s = get_int(p, key, v, -1, 365LL * 24 * 3600); !s) {
-        return s;
-    }
-    out = std::chrono::seconds(v);
-    return {};
-}
 
 // MM2 §2.4: `<cluster>.*` (client-config names only) → `<role>.*` → `<side>.<role>.*`.
 Properties derive_client(const Properties& cfg, const std::string& cluster_prefix,
@@ -138,8 +64,10 @@ Properties derive_client(const Properties& cfg, const std::string& cluster_prefi
     for (const auto& prefix : {role_prefix, side_role_prefix}) {
         auto layer = cfg.with_prefix_stripped(prefix);
         for (const auto& key : layer.keys()) {
-            if (is_known_connector_key(prefix + key)) {
-                continue; // e.g. admin.timeout.ms is MM2's own setting, not a client one
+            if (is_known_connector_key(prefix + key) || strings::starts_with(key, "override.")) {
+                // admin.timeout.ms is MM2's own setting; producer.override.* is Connect's
+                // per-connector override of the replication producer (applied below).
+                continue;
             }
             out.set(key, layer.get(key));
         }
@@ -148,12 +76,28 @@ Properties derive_client(const Properties& cfg, const std::string& cluster_prefi
 }
 
 bool has_known_prefix(const std::string& key) {
-    for (const char* prefix :
-         {"source.cluster.", "target.cluster.", "source.consumer.", "source.producer.",
-          "source.admin.", "target.consumer.", "target.producer.", "target.admin.", "consumer.",
-          "producer.", "admin.", "replication.policy.", "config.providers", "transforms.",
-          "predicates.", "key.converter.", "value.converter.", "header.converter.",
-          "offset-syncs.topic.", "offset-syncs-", "metric.reporters.", "kmirror."}) {
+    for (const char* prefix : {"source.cluster.",
+                               "target.cluster.",
+                               "source.consumer.",
+                               "source.producer.",
+                               "source.admin.",
+                               "target.consumer.",
+                               "target.producer.",
+                               "target.admin.",
+                               "consumer.",
+                               "producer.",
+                               "admin.",
+                               "replication.policy.",
+                               "config.providers",
+                               "transforms.",
+                               "predicates.",
+                               "key.converter.",
+                               "value.converter.",
+                               "header.converter.",
+                               "offset-syncs.topic.",
+                               "offset-syncs-",
+                               "metric.reporters.",
+                               "kmirror."}) {
         if (strings::starts_with(key, prefix)) {
             return true;
         }

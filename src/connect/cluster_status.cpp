@@ -24,10 +24,9 @@ std::optional<WorkerReport> worker_report_from_json(const std::string& text) {
         r.worker_id = j.at("worker_id").get<std::string>();
         r.time_ms = j.at("time").get<int64_t>();
         for (const auto& [name, t] : j.at("connectors").items()) {
-            r.connectors[name] = LocalTaskReport{t.at("state").get<std::string>(),
-                                                 t.value("trace", std::string()),
-                                                 t.value("leader", false),
-                                                 t.value("singleton", false)};
+            r.connectors[name] =
+                LocalTaskReport{t.at("state").get<std::string>(), t.value("trace", std::string()),
+                                t.value("leader", false), t.value("singleton", false)};
         }
         return r;
     } catch (const std::exception&) {

@@ -68,14 +68,14 @@ std::vector<ValidationError> validate_connector_config(const ConnectorConfig& co
     }
     auto plugin = find_plugin(cls->second);
     if (!plugin) {
-        errors.push_back({"connector.class",
-                          "Failed to find any class that implements Connector and which name "
-                          "matches " +
-                              cls->second +
-                              ", available connectors are: "
-                              "org.apache.kafka.connect.mirror.MirrorCheckpointConnector, "
-                              "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector, "
-                              "org.apache.kafka.connect.mirror.MirrorSourceConnector"});
+        errors.push_back(
+            {"connector.class", "Failed to find any class that implements Connector and which name "
+                                "matches " +
+                                    cls->second +
+                                    ", available connectors are: "
+                                    "org.apache.kafka.connect.mirror.MirrorCheckpointConnector, "
+                                    "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector, "
+                                    "org.apache.kafka.connect.mirror.MirrorSourceConnector"});
         return errors;
     }
     if (auto t = config.find("tasks.max"); t != config.end()) {

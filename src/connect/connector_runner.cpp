@@ -35,17 +35,17 @@ make_elector(const Settings& s, int replication_factor, const std::string& group
     if (!admin) {
         return admin.error();
     }
-    mirror::LeaderElectorOptions options{std::move(consumer).value(),
-                                         std::move(admin).value(),
-                                         s.source_alias,
-                                         s.target_alias,
-                                         replication_factor,
-                                         s.admin_timeout,
-                                         group};
+    mirror::LeaderElectorOptions options{
+        std::move(consumer).value(), std::move(admin).value(), s.source_alias, s.target_alias,
+        replication_factor,          s.admin_timeout,          group};
     return std::make_unique<mirror::LeaderElector>(std::move(options));
 }
 
 } // namespace
+
+std::string progress_group_name(const std::string& worker_group, const std::string& connector) {
+    return "kmirror-" + worker_group + "-" + connector;
+}
 
 ConnectorRunner::~ConnectorRunner() {
     stop();
@@ -61,7 +61,7 @@ Result<std::unique_ptr<ConnectorRunner>> ConnectorRunner::create(const std::stri
     auto props = to_properties(config);
     props.set("name", name);
     if (!props.contains("kmirror.progress.group.id")) {
-        props.set("kmirror.progress.group.id", "kmirror-" + worker_group + "-" + name);
+        props.set("kmirror.progress.group.id", progress_group_name(worker_group, name));
     }
     std::unique_ptr<ConnectorRunner> r(new ConnectorRunner());
     r->kind_ = plugin->kind;
@@ -182,8 +182,9 @@ LocalTaskReport ConnectorRunner::report() const {
         case mirror::TaskState::failed:
             r.state = "FAILED";
             r.trace = "org.apache.kafka.connect.errors.ConnectException: MirrorSourceTask of " +
-                      flow_->name() + " failed; it is restarted automatically (see the log of "
-                                      "this worker)";
+                      flow_->name() +
+                      " failed; it is restarted automatically (see the log of "
+                      "this worker)";
             break;
         case mirror::TaskState::restarting:
             r.state = "RESTARTING";

@@ -19,6 +19,10 @@
 
 namespace kmirror::connect {
 
+// The default progress group of a source connector run by a worker (unless the connector sets
+// kmirror.progress.group.id): scoped by the worker group.id, as Connect scopes source offsets.
+std::string progress_group_name(const std::string& worker_group, const std::string& connector);
+
 class ConnectorRunner {
 public:
     // `worker_group`: the worker's group.id, scoping kmirror's own groups on the target.

@@ -1,12 +1,15 @@
 #include "connect/herder.h"
 
+#include "config/connector_config.h"
+#include "kafka/admin.h"
+#include "mirror/client_spec.h"
+#include "mirror/replication_policy.h"
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/strings.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace kmirror::connect {
 namespace {
@@ -68,6 +71,7 @@ Status Herder::start() {
     }
     started_ = true;
     thread_ = std::thread([this] { reconcile_loop(); });
+    publisher_thread_ = std::thread([this] { publish_loop(); });
     return {};
 }
 
@@ -84,8 +88,13 @@ void Herder::stop() noexcept {
     if (thread_.joinable()) {
         thread_.join();
     }
+    if (publisher_thread_.joinable()) {
+        publisher_thread_.join();
+    }
     for (auto& [name, r] : running_) {
-        r.runner->stop();
+        if (r.runner) {
+            r.runner->stop();
+        }
     }
     running_.clear();
     // Leave the cluster at once: other workers drop this worker's tasks from the status.
@@ -161,19 +170,17 @@ std::map<std::string, Herder::Entry> Herder::snapshot() {
 }
 
 void Herder::reconcile_loop() {
-    auto next_publish = std::chrono::steady_clock::now();
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait_until(lock, next_publish, [&] { return stopping_ || changed_; });
+            // Also periodically: task restarts depend on the live workers (task ids).
+            wake_.wait_for(lock, config_.status_interval, [&] { return stopping_ || changed_; });
             if (stopping_) {
                 return;
             }
             changed_ = false;
         }
         reconcile();
-        publish_status();
-        next_publish = std::chrono::steady_clock::now() + config_.status_interval;
     }
 }
 
@@ -186,7 +193,7 @@ void Herder::reconcile() {
         bool keep = e != entries.end() && e->second.target == TargetState::started &&
                     e->second.config == it->second.config &&
                     e->second.restarts == it->second.restarts;
-        if (keep) {
+        if (keep && it->second.runner) {
             const auto report = it->second.runner->report();
             const int index = report.singleton ? (report.leader ? 0 : -1)
                                                : task_index(it->first, live, worker_id_);
@@ -200,8 +207,14 @@ void Herder::reconcile() {
             ++it;
             continue;
         }
-        log::info("worker: stopping connector " + it->first);
-        it->second.runner->stop();
+        {
+            std::lock_guard lock(mutex_);
+            reportable_.erase(it->first);
+        }
+        if (it->second.runner) {
+            log::info("worker: stopping connector " + it->first);
+            it->second.runner->stop();
+        }
         it = running_.erase(it);
     }
     // Start what should run here.
@@ -216,51 +229,72 @@ void Herder::reconcile() {
         auto runner = ConnectorRunner::create(name, e.config, config_.group_id);
         if (!runner) {
             log::error("worker: connector " + name + ": " + runner.error().message);
-            std::lock_guard lock(mutex_);
-            own_reports_[name] = LocalTaskReport{
-                "FAILED", "org.apache.kafka.connect.errors.ConnectException: " +
-                              runner.error().message,
-                false, false};
+            r.failure = LocalTaskReport{"FAILED",
+                                        "org.apache.kafka.connect.errors.ConnectException: " +
+                                            runner.error().message,
+                                        false, false};
+            running_.emplace(name, std::move(r));
             continue;
         }
         for (const auto& note : (*runner)->notes()) {
             log::warn("connector " + name + ": " + note);
         }
+        r.runner = std::shared_ptr<ConnectorRunner>(std::move(runner).value());
+        {
+            std::lock_guard lock(mutex_);
+            reportable_[name] = r.runner; // UNASSIGNED while starting
+        }
         log::info("worker: starting connector " + name);
-        if (auto st = (*runner)->start(); !st) {
+        if (auto st = r.runner->start(); !st) {
             log::error("worker: connector " + name + " failed to start: " + st.error().message);
         }
-        r.runner = std::move(runner).value();
         running_.emplace(name, std::move(r));
     }
-    std::map<std::string, LocalTaskReport> reports;
+    std::map<std::string, LocalTaskReport> fixed;
     for (const auto& [name, e] : entries) {
         auto it = running_.find(name);
-        if (it != running_.end()) {
-            reports[name] = it->second.runner->report();
+        if (it != running_.end() && it->second.failure) {
+            fixed[name] = *it->second.failure;
         } else if (e.target == TargetState::paused) {
-            auto plugin = find_plugin(e.config.count("connector.class")
-                                          ? e.config.at("connector.class")
-                                          : std::string());
+            auto plugin = find_plugin(
+                e.config.count("connector.class") ? e.config.at("connector.class") : std::string());
             const bool singleton = plugin && plugin->kind != ConnectorKind::source;
-            reports[name] = LocalTaskReport{"PAUSED", "", singleton, singleton};
+            fixed[name] = LocalTaskReport{"PAUSED", "", singleton, singleton};
         }
     }
-    std::lock_guard lock(mutex_);
-    for (auto& [name, report] : own_reports_) {
-        if (report.state == "FAILED" && entries.count(name) != 0 && running_.count(name) == 0 &&
-            reports.count(name) == 0 && entries.at(name).target == TargetState::started) {
-            reports[name] = report; // a connector that could not be created
-        }
+    {
+        std::lock_guard lock(mutex_);
+        fixed_reports_ = std::move(fixed);
+        publish_now_ = true;
     }
-    own_reports_ = std::move(reports);
+    wake_.notify_all();
+}
+
+void Herder::publish_loop() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, config_.status_interval,
+                           [&] { return stopping_ || publish_now_; });
+            if (stopping_) {
+                return;
+            }
+            publish_now_ = false;
+        }
+        publish_status();
+    }
 }
 
 void Herder::publish_status() {
     WorkerReport report;
+    std::map<std::string, std::shared_ptr<ConnectorRunner>> runners;
     {
         std::lock_guard lock(mutex_);
-        report.connectors = own_reports_;
+        report.connectors = fixed_reports_;
+        runners = reportable_;
+    }
+    for (const auto& [name, runner] : runners) {
+        report.connectors[name] = runner->report();
     }
     report.worker_id = worker_id_;
     report.time_ms = now_ms();
@@ -388,9 +422,9 @@ void Herder::restart_connector(const std::string& name, bool include_tasks, bool
             return;
         }
     }
-    write_config(kRestartPrefix + name,
-                 nlohmann::json{{"include-tasks", include_tasks}, {"only-failed", only_failed}}
-                     .dump());
+    write_config(
+        kRestartPrefix + name,
+        nlohmann::json{{"include-tasks", include_tasks}, {"only-failed", only_failed}}.dump());
 }
 
 void Herder::restart_task(const std::string& name, int task) {
@@ -408,10 +442,76 @@ void Herder::restart_task(const std::string& name, int task) {
 
 std::vector<SourceOffset> Herder::offsets(const std::string& name) {
     sync_config();
-    if (snapshot().count(name) == 0) {
+    const auto entries = snapshot();
+    auto it = entries.find(name);
+    if (it == entries.end()) {
         throw RestError(404, connector_not_found(name));
     }
-    return {};
+    auto plugin = find_plugin(it->second.config.count("connector.class")
+                                  ? it->second.config.at("connector.class")
+                                  : std::string());
+    if (!plugin || plugin->kind != ConnectorKind::source) {
+        return {}; // checkpoint and heartbeat connectors keep no source offsets in kmirror
+    }
+    // MM2's source offset of a partition is the last replicated source offset; kmirror's
+    // progress group on the target holds the next one, keyed by the target partition (ADR 0003).
+    auto props = to_properties(it->second.config);
+    props.set("name", name);
+    if (!props.contains("kmirror.progress.group.id")) {
+        props.set("kmirror.progress.group.id", progress_group_name(config_.group_id, name));
+    }
+    auto settings = config::parse_mirror_source(props);
+    auto policy = mirror::make_replication_policy(props);
+    if (!settings || !policy) {
+        return {};
+    }
+    std::vector<std::string> notes;
+    auto spec = mirror::build_client_spec({settings->target_alias,
+                                           "offsets-admin",
+                                           settings->target_admin,
+                                           kafka::ClientRole::admin,
+                                           {},
+                                           {}},
+                                          notes);
+    if (!spec) {
+        throw RestError(500, spec.error().message);
+    }
+    auto admin = kafka::Admin::create(*spec);
+    if (!admin) {
+        throw RestError(500, admin.error().message);
+    }
+    auto topics = admin->list_topics(10s);
+    if (!topics) {
+        throw RestError(500, "target cluster: " + topics.error().message);
+    }
+    std::vector<kafka::TopicPartitionKey> partitions;
+    std::map<std::string, std::string> source_of;
+    for (const auto& [topic, info] : *topics) {
+        const auto upstream = (*policy)->upstream_topic(topic).value_or(topic);
+        if (strings::starts_with(topic, "__") ||
+            (*policy)->format_remote_topic(settings->source_alias, upstream) != topic) {
+            continue;
+        }
+        source_of[topic] = upstream;
+        for (int p = 0; p < info.partitions; ++p) {
+            partitions.emplace_back(topic, p);
+        }
+    }
+    std::vector<SourceOffset> out;
+    if (partitions.empty()) {
+        return out;
+    }
+    auto committed = admin->list_consumer_group_offsets(settings->progress_group, 10s, &partitions);
+    if (!committed) {
+        throw RestError(500, "target cluster: " + committed.error().message);
+    }
+    for (const auto& [tp, c] : *committed) {
+        if (c.offset > 0) {
+            out.push_back(
+                SourceOffset{settings->source_alias, source_of[tp.first], tp.second, c.offset - 1});
+        }
+    }
+    return out;
 }
 
 } // namespace kmirror::connect

@@ -5,8 +5,11 @@
 // status.storage.topic. There is no Connect rebalance protocol and no leader: Kafka groups on the
 // target split the work (docs/adr/0005), so any worker writes config records itself and answers
 // reads from its own view after reading the config topic to its end.
-// Threads: a reconcile thread of its own (starts/stops runners, publishes status); the stores'
-// tail threads; HerderApi methods from the REST server's threads.
+// Threads: a reconcile thread (creates, starts and stops runners; a start may block while a
+// cluster is reached), a publisher thread (status records, so a slow start never makes this
+// worker look dead), the stores' tail threads, and HerderApi methods from the REST server's
+// threads. A connector that cannot be created reports FAILED until its config changes or it is
+// restarted.
 #pragma once
 
 #include "connect/cluster_status.h"
@@ -55,7 +58,8 @@ private:
         std::map<int, uint64_t> task_restarts;
     };
     struct Running {
-        std::unique_ptr<ConnectorRunner> runner;
+        std::shared_ptr<ConnectorRunner> runner; // null: it could not be created (failure)
+        std::optional<LocalTaskReport> failure;
         ConnectorConfig config;
         uint64_t restarts = 0;
         std::map<int, uint64_t> task_restarts;
@@ -65,6 +69,7 @@ private:
     void on_status_record(const std::string& key, const std::optional<std::string>& value);
     void reconcile_loop();
     void reconcile();
+    void publish_loop();
     void publish_status();
     std::vector<WorkerReport> live_workers();
     void sync_config(); // throws RestError
@@ -82,10 +87,15 @@ private:
     bool stopping_ = false;
     std::map<std::string, Entry> entries_;
     std::map<std::string, WorkerReport> workers_;
-    std::map<std::string, LocalTaskReport> own_reports_;
+    bool publish_now_ = false;
+    // What this worker reports: runners (asked for their state at each publication) and fixed
+    // reports (paused connectors, connectors that could not be created).
+    std::map<std::string, std::shared_ptr<ConnectorRunner>> reportable_;
+    std::map<std::string, LocalTaskReport> fixed_reports_;
 
     std::map<std::string, Running> running_; // reconcile thread only
-    std::thread thread_;
+    std::thread thread_;                     // reconcile: may block while a connector starts
+    std::thread publisher_thread_;           // status records, never blocked by connector starts
     bool started_ = false;
 };
 

@@ -38,14 +38,14 @@ Status KafkaLog::start(const WorkerConfig& worker, std::chrono::milliseconds tim
                               "': " + outcome.message);
         }
     }
-    auto producer_spec = mirror::build_client_spec(
-        {"worker",
-         role_ + "-producer",
-         worker.producer,
-         kafka::ClientRole::producer,
-         {{"client.id", "kmirror-worker-" + role_}},
-         {{"enable.idempotence", "true"}, {"acks", "all"}}},
-        notes);
+    auto producer_spec =
+        mirror::build_client_spec({"worker",
+                                   role_ + "-producer",
+                                   worker.producer,
+                                   kafka::ClientRole::producer,
+                                   {{"client.id", "kmirror-worker-" + role_}},
+                                   {{"enable.idempotence", "true"}, {"acks", "all"}}},
+                                  notes);
     if (!producer_spec) {
         return producer_spec.error();
     }
@@ -55,29 +55,34 @@ Status KafkaLog::start(const WorkerConfig& worker, std::chrono::milliseconds tim
     }
     producer_ = std::move(producer).value();
     auto consumer_spec = mirror::build_client_spec(
-        {"worker", role_ + "-reader", worker.consumer, kafka::ClientRole::consumer, {}, {}},
-        notes);
+        {"worker", role_ + "-reader", worker.consumer, kafka::ClientRole::consumer, {}, {}}, notes);
     if (!consumer_spec) {
         return consumer_spec.error();
     }
-    auto reader = mirror::PartitionReader::create(*consumer_spec, topic_, 0);
-    if (!reader) {
-        return reader.error();
-    }
-    reader_.emplace(std::move(reader).value());
     auto handle = [this](std::string_view key, std::string_view value, int64_t) {
-        // PartitionReader gives tombstones as an empty value with no data pointer; both mean
-        // "deleted" for our records (no record of ours has an empty value).
-        handler_(std::string(key),
-                 value.data() == nullptr || value.empty() ? std::nullopt
-                                                          : std::optional(std::string(value)));
+        // A tombstone has no payload; no record of ours has an empty value either.
+        handler_(std::string(key), value.data() == nullptr || value.empty()
+                                       ? std::nullopt
+                                       : std::optional(std::string(value)));
     };
-    auto done = reader_->read_to_end(handle, timeout);
-    if (!done) {
-        return done.error();
-    }
-    if (!*done) {
-        return make_error("worker cluster: timed out reading topic '" + topic_ + "'");
+    // A topic created a moment ago may not have a leader yet: retry until the deadline.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto reader = mirror::PartitionReader::create(*consumer_spec, topic_, 0);
+        if (!reader) {
+            return reader.error();
+        }
+        reader_.emplace(std::move(reader).value());
+        auto done = reader_->read_to_end(handle, timeout);
+        if (done && *done) {
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return done ? make_error("worker cluster: timed out reading topic '" + topic_ + "'")
+                        : done.error();
+        }
+        std::unique_lock lock(mutex_); // back off 200 ms (nothing else can notify yet)
+        advanced_.wait_for(lock, std::chrono::milliseconds(200));
     }
     {
         std::lock_guard lock(mutex_);
@@ -89,9 +94,9 @@ Status KafkaLog::start(const WorkerConfig& worker, std::chrono::milliseconds tim
 
 void KafkaLog::run() {
     auto handle = [this](std::string_view key, std::string_view value, int64_t) {
-        handler_(std::string(key),
-                 value.data() == nullptr || value.empty() ? std::nullopt
-                                                          : std::optional(std::string(value)));
+        handler_(std::string(key), value.data() == nullptr || value.empty()
+                                       ? std::nullopt
+                                       : std::optional(std::string(value)));
     };
     while (!stopping_.load()) {
         if (auto st = reader_->poll(handle, std::chrono::milliseconds(100)); !st) {
@@ -121,8 +126,7 @@ Status KafkaLog::write(const std::string& key, const std::optional<std::string>&
     const size_t payload_size = value ? value->size() : 0;
     const auto err = rd_kafka_producev(
         producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(0),
-        RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(payload, payload_size),
+        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(payload, payload_size),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return make_error("worker cluster: cannot write to '" + topic_ +

@@ -33,19 +33,36 @@ std::string required(const Properties& p, const std::string& key, std::string& m
 
 // Keys of Connect's worker config that have no meaning for kmirror.
 bool is_java_only(const std::string& key) {
-    static const std::set<std::string> exact = {
-        "key.converter",      "value.converter",
-        "header.converter",   "plugin.path",
-        "offset.flush.interval.ms", "offset.flush.timeout.ms",
-        "connector.client.config.override.policy", "offset.storage.partitions",
-        "status.storage.partitions", "task.shutdown.graceful.timeout.ms",
-        "internal.key.converter", "internal.value.converter",
-        "rest.extension.classes", "config.providers", "scheduled.rebalance.max.delay.ms",
-        "connect.protocol", "session.timeout.ms", "heartbeat.interval.ms", "rebalance.timeout.ms",
-        "worker.sync.timeout.ms", "worker.unsync.backoff.ms", "metric.reporters",
-        "topic.creation.enable", "exactly.once.source.support", "client.id",
-        "access.control.allow.origin", "access.control.allow.methods", "admin.listeners",
-        "inter.worker.key.generation.algorithm", "response.http.headers.config"};
+    static const std::set<std::string> exact = {"key.converter",
+                                                "value.converter",
+                                                "header.converter",
+                                                "plugin.path",
+                                                "offset.flush.interval.ms",
+                                                "offset.flush.timeout.ms",
+                                                "connector.client.config.override.policy",
+                                                "offset.storage.partitions",
+                                                "status.storage.partitions",
+                                                "task.shutdown.graceful.timeout.ms",
+                                                "internal.key.converter",
+                                                "internal.value.converter",
+                                                "rest.extension.classes",
+                                                "config.providers",
+                                                "scheduled.rebalance.max.delay.ms",
+                                                "connect.protocol",
+                                                "session.timeout.ms",
+                                                "heartbeat.interval.ms",
+                                                "rebalance.timeout.ms",
+                                                "worker.sync.timeout.ms",
+                                                "worker.unsync.backoff.ms",
+                                                "metric.reporters",
+                                                "topic.creation.enable",
+                                                "exactly.once.source.support",
+                                                "client.id",
+                                                "access.control.allow.origin",
+                                                "access.control.allow.methods",
+                                                "admin.listeners",
+                                                "inter.worker.key.generation.algorithm",
+                                                "response.http.headers.config"};
     return exact.count(key) != 0 || strings::starts_with(key, "key.converter.") ||
            strings::starts_with(key, "value.converter.") ||
            strings::starts_with(key, "header.converter.") ||
@@ -67,12 +84,10 @@ Result<WorkerConfig> parse_worker_config(const Properties& props) {
         return make_error("worker config '" + missing +
                           "' is required (see connect-distributed.properties)");
     }
-    for (auto [key, target] : {std::pair{"config.storage.replication.factor",
-                                         &w.config_replication_factor},
-                               std::pair{"status.storage.replication.factor",
-                                         &w.status_replication_factor},
-                               std::pair{"offset.storage.replication.factor",
-                                         &w.offset_replication_factor}}) {
+    for (auto [key, target] :
+         {std::pair{"config.storage.replication.factor", &w.config_replication_factor},
+          std::pair{"status.storage.replication.factor", &w.status_replication_factor},
+          std::pair{"offset.storage.replication.factor", &w.offset_replication_factor}}) {
         auto rf = int_key(props, key, 3, -1, 32767);
         if (!rf) {
             return rf.error();
@@ -131,13 +146,22 @@ Result<WorkerConfig> parse_worker_config(const Properties& props) {
 
     // Client settings: unprefixed client keys for every internal client, then producer./consumer.
     // overrides (Connect's rule for the worker's own producers and consumers).
-    static const std::set<std::string> worker_keys = {
-        "bootstrap.servers", "group.id", "config.storage.topic", "status.storage.topic",
-        "offset.storage.topic", "config.storage.replication.factor",
-        "status.storage.replication.factor", "offset.storage.replication.factor", "listeners",
-        "rest.port", "rest.host.name", "rest.advertised.host.name", "rest.advertised.port",
-        "rest.advertised.listener", "kmirror.worker.status.interval.ms",
-        "kmirror.worker.liveness.timeout.ms"};
+    static const std::set<std::string> worker_keys = {"bootstrap.servers",
+                                                      "group.id",
+                                                      "config.storage.topic",
+                                                      "status.storage.topic",
+                                                      "offset.storage.topic",
+                                                      "config.storage.replication.factor",
+                                                      "status.storage.replication.factor",
+                                                      "offset.storage.replication.factor",
+                                                      "listeners",
+                                                      "rest.port",
+                                                      "rest.host.name",
+                                                      "rest.advertised.host.name",
+                                                      "rest.advertised.port",
+                                                      "rest.advertised.listener",
+                                                      "kmirror.worker.status.interval.ms",
+                                                      "kmirror.worker.liveness.timeout.ms"};
     for (const auto& key : props.keys()) {
         const auto value = props.get(key);
         if (key == "bootstrap.servers") {
@@ -152,7 +176,8 @@ Result<WorkerConfig> parse_worker_config(const Properties& props) {
             w.consumer.set(key.substr(9), value);
         } else if (strings::starts_with(key, "admin.")) {
             w.admin.set(key.substr(6), value);
-        } else if (kafka::is_client_config_name(key) || key == "sasl.client.callback.handler.class" ||
+        } else if (kafka::is_client_config_name(key) ||
+                   key == "sasl.client.callback.handler.class" ||
                    strings::starts_with(key, "ssl.") || strings::starts_with(key, "sasl.")) {
             if (!w.producer.contains(key)) {
                 w.producer.set(key, value);

@@ -26,10 +26,10 @@ struct WorkerConfig {
     int offset_replication_factor = 3;
 
     std::string listen_host = "0.0.0.0";
-    int listen_port = 8083;                       // 0: any free port
-    std::string advertised_host;                  // empty: this host's name
-    int advertised_port = 0;                      // 0: the bound port
-    std::chrono::milliseconds status_interval{2000};  // kmirror.worker.status.interval.ms
+    int listen_port = 8083;                            // 0: any free port
+    std::string advertised_host;                       // empty: this host's name
+    int advertised_port = 0;                           // 0: the bound port
+    std::chrono::milliseconds status_interval{2000};   // kmirror.worker.status.interval.ms
     std::chrono::milliseconds liveness_timeout{10000}; // kmirror.worker.liveness.timeout.ms
 
     // Java-named client settings for the worker's own clients (storage topics).

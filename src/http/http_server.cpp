@@ -67,7 +67,10 @@ httplib::Server::Handler wrap(Handler handler) {
     return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
         Request r{req.method, req.path, {}, req.body};
         for (const auto& [k, v] : req.params) {
-            r.params.emplace(k, v);
+            auto [it, inserted] = r.params.emplace(k, v);
+            if (!inserted) {
+                it->second += "," + v; // a repeated parameter: ?expand=status&expand=info
+            }
         }
         Response out;
         try {

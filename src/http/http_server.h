@@ -21,7 +21,7 @@ namespace kmirror::http {
 struct Request {
     std::string method;
     std::string path;
-    std::map<std::string, std::string> params; // query parameters
+    std::map<std::string, std::string> params; // query parameters; repeated ones comma-joined
     std::string body;
 };
 

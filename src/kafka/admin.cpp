@@ -13,6 +13,7 @@ template <typename Launch>
 Result<EventPtr> run_admin(rd_kafka_t* rk, rd_kafka_admin_op_t op,
                            std::chrono::milliseconds timeout, const std::string& what,
                            Launch&& launch) {
+    rd_kafka_poll(rk, 0); // serves queued error callbacks (Admin::last_connection_error)
     QueuePtr queue(rd_kafka_queue_new(rk));
     AdminOptionsPtr options(rd_kafka_AdminOptions_new(rk, op));
     char errstr[256];
@@ -87,6 +88,7 @@ std::string Admin::last_connection_error() const {
     if (!errors_) {
         return {};
     }
+    rd_kafka_poll(handle_.get(), 0); // serves the error callback (librdkafka's main queue)
     std::lock_guard lock(errors_->mutex);
     return errors_->last;
 }
@@ -98,6 +100,7 @@ std::string Admin::cause() const {
 
 Result<std::map<std::string, TopicInfo>>
 Admin::list_topics(std::chrono::milliseconds timeout) const {
+    rd_kafka_poll(handle_.get(), 0); // drains queued error events (see last_connection_error)
     const rd_kafka_metadata_t* raw = nullptr;
     auto err = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, to_ms(timeout));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -488,6 +491,7 @@ Result<AclListing> Admin::describe_topic_acls(std::chrono::milliseconds timeout)
     if (!filter) {
         return make_error("cluster '" + cluster_ + "': describe ACLs: " + errstr);
     }
+    rd_kafka_poll(handle_.get(), 0); // serves queued error callbacks
     QueuePtr queue(rd_kafka_queue_new(handle_.get()));
     AdminOptionsPtr options(
         rd_kafka_AdminOptions_new(handle_.get(), RD_KAFKA_ADMIN_OP_DESCRIBEACLS));

@@ -4,7 +4,14 @@
 #include "util/strings.h"
 
 #include <cctype>
+#include <fstream>
+#include <memory>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <optional>
+#include <sstream>
 #include <string>
 
 namespace kmirror::kafka {
@@ -89,13 +96,64 @@ Status resolve_key_store(Properties& java) {
     return {};
 }
 
+std::string asn1_time(const ASN1_TIME* t) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    ASN1_TIME_print(bio.get(), t);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(n));
+}
+
+// A PEM client certificate that is expired or not yet valid is reported here, by name and date:
+// over TLS the broker only answers "certificate unknown".
+Status check_client_certificate(const Properties& java) {
+    if (store_type(java, "ssl.keystore.type") != "PEM") {
+        return {};
+    }
+    std::string pem;
+    std::string key = "ssl.keystore.certificate.chain";
+    if (const auto* chain = java.find(key)) {
+        pem = *chain;
+    } else if (const auto* location = java.find("ssl.keystore.location")) {
+        key = "ssl.keystore.location";
+        std::ifstream in(*location, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        pem = text.str(); // unreadable: librdkafka reports it with the path
+    }
+    if (pem.empty()) {
+        return {};
+    }
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+    if (!cert) {
+        return {};
+    }
+    const ASN1_TIME* not_after = X509_get0_notAfter(cert.get());
+    const ASN1_TIME* not_before = X509_get0_notBefore(cert.get());
+    if (X509_cmp_current_time(not_after) < 0) {
+        return make_error("'" + key + "': the client certificate expired on " +
+                          asn1_time(not_after) + "; the broker would refuse it");
+    }
+    if (X509_cmp_current_time(not_before) > 0) {
+        return make_error("'" + key + "': the client certificate is not valid before " +
+                          asn1_time(not_before) + "; the broker would refuse it");
+    }
+    return {};
+}
+
 } // namespace
 
 Status resolve_key_stores(Properties& java) {
     if (auto trust = resolve_trust_store(java); !trust) {
         return trust;
     }
-    return resolve_key_store(java);
+    if (auto key = resolve_key_store(java); !key) {
+        return key;
+    }
+    return check_client_certificate(java);
 }
 
 } // namespace kmirror::kafka

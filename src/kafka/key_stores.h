@@ -9,6 +9,9 @@
 //   location, store password and ssl.key.password removed. The key entry is decrypted with
 //   ssl.key.password, else the store password (as Java's KeyManager does).
 // * PKCS12 key stores and PEM stores are left as they are (librdkafka reads them itself).
+// * A PEM client certificate (after conversion, or as given) that has expired or is not yet
+//   valid is an error naming the key and the date (the broker would only say "certificate
+//   unknown").
 //
 // Errors name the Java key, the file and the cause, never a password or key material.
 #pragma once

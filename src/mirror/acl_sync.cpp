@@ -56,6 +56,14 @@ int AclSync::run() {
                   "continues");
         return -1;
     }
+    if (listing->bindings.empty() && !reported_empty_) {
+        // librdkafka 2.0.2 drops DescribeAcls' response-level error: a principal without
+        // DESCRIBE on the cluster gets an empty list instead of CLUSTER_AUTHORIZATION_FAILED.
+        log::info(flow + ": cluster '" + settings_.source_alias +
+                  "' lists no topic ACLs; if it has some, the principal lacks DESCRIBE on the "
+                  "cluster resource (librdkafka 2.0.2 does not report that refusal)");
+        reported_empty_ = true;
+    }
     const auto wanted = acls_to_sync(
         listing->bindings,
         [this](std::string_view topic) {

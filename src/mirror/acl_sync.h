@@ -43,6 +43,7 @@ private:
     const kafka::Admin& source_;
     const kafka::Admin& target_;
     bool reported_no_authorizer_ = false;
+    bool reported_empty_ = false;
 };
 
 } // namespace kmirror::mirror

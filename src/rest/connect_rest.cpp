@@ -3,6 +3,7 @@
 #include "util/redact.h"
 #include "util/strings.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace kmirror::rest {
@@ -32,7 +33,9 @@ Json info_json(const connect::ConnectorInfo& info) {
     for (int i = 0; i < info.tasks; ++i) {
         tasks.push_back(Json{{"connector", info.name}, {"task", i}});
     }
-    return Json{{"name", info.name}, {"config", masked(info.config)}, {"tasks", tasks},
+    return Json{{"name", info.name},
+                {"config", masked(info.config)},
+                {"tasks", tasks},
                 {"type", info.type}};
 }
 
@@ -120,8 +123,7 @@ std::optional<connect::TargetState> initial_state(const nlohmann::json& body) {
     if (s == "STOPPED") {
         return connect::TargetState::stopped;
     }
-    throw RestError(400, "Invalid initial_state '" + s +
-                             "': expected RUNNING, PAUSED or STOPPED");
+    throw RestError(400, "Invalid initial_state '" + s + "': expected RUNNING, PAUSED or STOPPED");
 }
 
 bool flag(const http::Request& r, const std::string& name) {
@@ -166,25 +168,24 @@ Json validate_json(const std::string& plugin_class, const connect::ConnectorConf
                 errs.push_back(e.message);
             }
         }
-        configs.push_back(
-            Json{{"definition",
-                  {{"name", key},
-                   {"type", "STRING"},
-                   {"required", key == "connector.class"},
-                   {"default_value", nullptr},
-                   {"importance", "HIGH"},
-                   {"documentation", ""},
-                   {"group", "Common"},
-                   {"order", static_cast<int>(configs.size()) + 1},
-                   {"width", "NONE"},
-                   {"display_name", key},
-                   {"dependents", Json::array()}}},
-                 {"value",
-                  {{"name", key},
-                   {"value", value ? Json(shown_value(key, *value)) : Json(nullptr)},
-                   {"recommended_values", Json::array()},
-                   {"errors", errs},
-                   {"visible", true}}}});
+        configs.push_back(Json{{"definition",
+                                {{"name", key},
+                                 {"type", "STRING"},
+                                 {"required", key == "connector.class"},
+                                 {"default_value", nullptr},
+                                 {"importance", "HIGH"},
+                                 {"documentation", ""},
+                                 {"group", "Common"},
+                                 {"order", static_cast<int>(configs.size()) + 1},
+                                 {"width", "NONE"},
+                                 {"display_name", key},
+                                 {"dependents", Json::array()}}},
+                               {"value",
+                                {{"name", key},
+                                 {"value", value ? Json(shown_value(key, *value)) : Json(nullptr)},
+                                 {"recommended_values", Json::array()},
+                                 {"errors", errs},
+                                 {"visible", true}}}});
     };
     for (const auto& [k, v] : config) {
         add(k, &v);
@@ -225,12 +226,8 @@ http::Response ConnectRest::handle(const http::Request& request) {
 http::Response ConnectRest::route(const http::Request& r) {
     const auto seg = segments(r.path);
     const auto& m = r.method;
-    auto not_found = [&] {
-        return RestError(404, "HTTP 404 Not Found");
-    };
-    auto method_not_allowed = [&] {
-        return RestError(405, "HTTP 405 Method Not Allowed");
-    };
+    auto not_found = [&] { return RestError(404, "HTTP 404 Not Found"); };
+    auto method_not_allowed = [&] { return RestError(405, "HTTP 405 Method Not Allowed"); };
     if (seg.empty()) {
         if (m != "GET") {
             throw method_not_allowed();
@@ -272,10 +269,12 @@ http::Response ConnectRest::route(const http::Request& r) {
     if (seg.size() == 1) {
         if (m == "GET") {
             const auto names = herder_.connector_names();
-            const bool status = r.params.count("expand") != 0 &&
-                                (r.params.find("expand")->second == "status");
-            const bool info = r.params.count("expand") != 0 &&
-                              (r.params.find("expand")->second == "info");
+            std::vector<std::string> expand;
+            if (auto e = r.params.find("expand"); e != r.params.end()) {
+                expand = strings::split_list(e->second);
+            }
+            const bool status = std::find(expand.begin(), expand.end(), "status") != expand.end();
+            const bool info = std::find(expand.begin(), expand.end(), "info") != expand.end();
             if (!status && !info) {
                 return json(200, Json(names));
             }
@@ -434,10 +433,10 @@ http::Response ConnectRest::route(const http::Request& r) {
     if (seg.size() == 3 && sub == "offsets" && m == "GET") {
         Json offsets = Json::array();
         for (const auto& o : herder_.offsets(name)) {
-            offsets.push_back(Json{
-                {"partition",
-                 {{"cluster", o.cluster}, {"partition", o.partition}, {"topic", o.topic}}},
-                {"offset", {{"offset", o.offset}}}});
+            offsets.push_back(
+                Json{{"partition",
+                      {{"cluster", o.cluster}, {"partition", o.partition}, {"topic", o.topic}}},
+                     {"offset", {{"offset", o.offset}}}});
         }
         return json(200, Json{{"offsets", offsets}});
     }

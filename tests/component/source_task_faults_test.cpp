@@ -6,11 +6,10 @@
 #include "kafka/client.h"
 #include "mirror/source_task.h"
 
+#include <chrono>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-
-#include <chrono>
 #include <map>
 #include <string>
 #include <thread>
@@ -34,9 +33,7 @@ public:
         cluster_ = rd_kafka_mock_cluster_new(host_.get(), brokers);
         bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_);
     }
-    ~MockCluster() {
-        rd_kafka_mock_cluster_destroy(cluster_);
-    }
+    ~MockCluster() { rd_kafka_mock_cluster_destroy(cluster_); }
     MockCluster(const MockCluster&) = delete;
     MockCluster& operator=(const MockCluster&) = delete;
 
@@ -71,9 +68,10 @@ void produce_values(const std::string& bootstraps, const std::string& topic, int
 }
 
 // Values per partition, read from the beginning up to `expected` records in total.
-std::map<int32_t, std::vector<std::string>>
-read_values(const std::string& bootstraps, const std::string& topic, int partitions,
-            size_t expected, std::chrono::milliseconds timeout) {
+std::map<int32_t, std::vector<std::string>> read_values(const std::string& bootstraps,
+                                                        const std::string& topic, int partitions,
+                                                        size_t expected,
+                                                        std::chrono::milliseconds timeout) {
     kafka::Settings s = quiet(bootstraps);
     s.emplace_back("group.id", "reader");
     s.emplace_back("enable.auto.commit", "false");

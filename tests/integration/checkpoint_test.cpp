@@ -465,6 +465,43 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
     EXPECT_EQ(committed(target_cluster(), group, {{remote, 0}}).at({remote, 0}), 60);
 }
 
+// Apache Kafka's own client library (RemoteClusterUtils.translateOffsets, from the Maven jars)
+// reads kmirror's checkpoints and gets kmirror's translated offsets.
+TEST(Checkpoint, JavaRemoteClusterUtilsReadsOurCheckpoints) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = unique_name("cp-java");
+    create_topic(src, topic, 2);
+    produce(src, topic, make_records(120, 2, "java"));
+    const std::string group = unique_name("java-g");
+    commit(source_cluster(), group, {{{topic, 0}, 37}, {{topic, 1}, 12}});
+
+    const auto mm2 = write_mm2(topic, group);
+    ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
+    ASSERT_TRUE(eventually(
+        [&] {
+            int found = 0;
+            for (const auto& c : read_checkpoints("source.checkpoints.internal")) {
+                found += c.group == group ? 1 : 0;
+            }
+            return found >= 2;
+        },
+        60s))
+        << proc.log();
+
+    const char* java_env = std::getenv("KMIRROR_TEST_JAVA");
+    const std::string java = java_env != nullptr ? java_env : "java";
+    ChildProcess probe(java, {"-cp", kafka_lib_dir() + "/*",
+                              std::string(KMIRROR_SOURCE_DIR) + "/tests/java/TranslateOffsets.java",
+                              target_cluster().plaintext, "source", group});
+    auto code = probe.wait_for(120s);
+    ASSERT_TRUE(code.has_value()) << "Java probe hung\n" << probe.log();
+    ASSERT_EQ(*code, 0) << probe.log();
+    const std::string out = probe.log();
+    EXPECT_NE(out.find("translated source." + topic + " 0 37 meta-37"), std::string::npos) << out;
+    EXPECT_NE(out.find("translated source." + topic + " 1 12 meta-12"), std::string::npos) << out;
+    EXPECT_NE(out.find("done 2"), std::string::npos) << out;
+}
+
 // Heartbeats in MM2's format: `heartbeats` on the target with key (source, target), and the
 // reverse pair's heartbeats on the source replicated as `source.heartbeats`.
 TEST(Checkpoint, HeartbeatsInMm2Format) {

@@ -3,8 +3,10 @@
 // an operator meets (wrong password, untrusted certificates).
 //
 // Decision for authentication failures: `kmirror run` exits with status 1 once admin.timeout.ms
-// has passed without reaching the cluster, after logging librdkafka's cause; the error names the
-// flow and the cluster. Meanwhile librdkafka retries with its reconnect backoff: no busy loop.
+// has passed without reaching the cluster; the final error names the flow, the cluster and
+// librdkafka's last connection error (the cause). Meanwhile librdkafka retries with its
+// reconnect backoff: no busy loop. An expired PEM client certificate is found before
+// connecting: configuration error, status 2.
 //
 // SCRAM with librdkafka 2.0.2 works only against Kafka 3.9.x (testbed.py --kafka-3.9 source,
 // tools/kafka/README.md); against Kafka 4.x the SCRAM test asserts the clear failure instead.
@@ -140,6 +142,22 @@ void expect_replicated(const std::string& topic, const std::vector<TestRecord>& 
     }
 }
 
+// alice may neither describe the source's ACLs nor create ACLs on the target: the topic ACL sync
+// (first run at start, then every 600 s) says so once and replication goes on regardless.
+void expect_acl_sync_reported_once(ChildProcess& proc) {
+    const std::string phrase = "topic ACL sync";
+    ASSERT_TRUE(eventually([&] { return proc.log().find(phrase) != std::string::npos; }, 30s))
+        << proc.log();
+    const std::string log = proc.log();
+    size_t count = 0;
+    for (size_t pos = log.find(phrase); pos != std::string::npos; pos = log.find(phrase, pos + 1)) {
+        ++count;
+    }
+    EXPECT_EQ(count, 1U) << log;
+    EXPECT_NE(log.find("replication continues"), std::string::npos) << log;
+    EXPECT_TRUE(proc.running()) << log;
+}
+
 double children_cpu_seconds() {
     rusage usage{};
     getrusage(RUSAGE_CHILDREN, &usage);
@@ -173,22 +191,28 @@ Failure run_until_exit(const Mm2Run& run) {
 // The shared assertions of every authentication failure.
 void expect_clear_failure(const Failure& f, const std::string& cluster,
                           const std::vector<std::string>& causes,
-                          const std::vector<std::string>& secrets) {
-    EXPECT_EQ(f.exit_code, 1) << f.log; // not a crash (128+signal) and not success
-    EXPECT_NE(f.log.find("cluster '" + cluster + "'"), std::string::npos)
-        << "the error must name the cluster:\n"
-        << f.log;
-    bool cause = false;
-    for (const auto& c : causes) {
-        cause = cause || f.log.find(c) != std::string::npos;
-    }
-    EXPECT_TRUE(cause) << "the log must give the cause (one of the expected phrases):\n" << f.log;
+                          const std::vector<std::string>& secrets, int exit_code = 1) {
+    // 1: a cluster could not be used; 2: a configuration error found before connecting. Never a
+    // crash (128+signal) nor success.
+    EXPECT_EQ(f.exit_code, exit_code) << f.log;
+    // One error line says both which cluster and why.
+    bool clear = false;
     std::istringstream lines(f.log);
     for (std::string line; std::getline(lines, line);) {
         for (const auto& secret : secrets) {
             EXPECT_EQ(line.find(secret), std::string::npos) << "secret in output: " << line;
         }
+        if (line.find(" ERROR ") == std::string::npos ||
+            line.find("cluster '" + cluster + "'") == std::string::npos) {
+            continue;
+        }
+        for (const auto& c : causes) {
+            clear = clear || line.find(c) != std::string::npos;
+        }
     }
+    EXPECT_TRUE(clear) << "no ERROR line names cluster '" << cluster
+                       << "' together with the cause:\n"
+                       << f.log;
     // No busy loop: the retries are paced by librdkafka's backoff.
     EXPECT_LT(f.cpu_seconds, 0.5 * f.wall_seconds + 1.0)
         << "kmirror used " << f.cpu_seconds << " s CPU in " << f.wall_seconds << " s\n"
@@ -212,6 +236,14 @@ TEST(Security, ScramSha512SourceToMtlsTarget) {
     ChildProcess proc(KMIRROR_BINARY, {"run", run.path});
     expect_replicated(topic, expected, proc);
     EXPECT_EQ(proc.log().find(scram_password()), std::string::npos) << proc.log();
+    // alice may not describe the source's ACLs; librdkafka 2.0.2 hides that refusal (an empty
+    // list), so kmirror says once what an empty list can mean, and replication goes on.
+    const std::string note = "lists no topic ACLs";
+    ASSERT_TRUE(eventually([&] { return proc.log().find(note) != std::string::npos; }, 30s))
+        << proc.log();
+    const std::string log = proc.log();
+    EXPECT_EQ(log.find(note), log.rfind(note)) << log;
+    EXPECT_TRUE(proc.running()) << log;
 }
 
 // ssl.truststore / ssl.keystore as keytool writes them (Java's default JKS, and PKCS12).
@@ -250,6 +282,7 @@ TEST(Security, MtlsTargetWithJksKeyStoreAndPkcs12TrustStore) {
     expect_replicated(topic, expected, proc);
     EXPECT_EQ(proc.log().find(store_password), std::string::npos) << proc.log();
     EXPECT_EQ(proc.log().find("PRIVATE KEY"), std::string::npos) << proc.log();
+    expect_acl_sync_reported_once(proc);
 }
 
 TEST(Security, WrongScramPasswordExitsWithAClearError) {
@@ -270,6 +303,41 @@ TEST(Security, UntrustedClientCertificateExitsWithAClearError) {
     grant_alice(topic, run.group);
     const auto f = run_until_exit(run);
     expect_clear_failure(f, "target", {"certificate", "SSL", "handshake"}, {"PRIVATE KEY"});
+}
+
+TEST(Security, ExpiredClientCertificateExitsWithAClearError) {
+    // CN=alice signed by the bed's own CA, valid only on 1-2 Jan 2020.
+    const std::string dir = scratch_dir() + "/" + unique_name("expired");
+    const std::string tls = tls_dir();
+    const std::string script =
+        "set -e; mkdir -p " + dir + "; cd " + dir +
+        "; printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\n"
+        "serial=serial\\ndefault_md=sha256\\npolicy=p\\nunique_subject=no\\n[p]\\n"
+        "commonName=supplied\\n' > ca.cnf; touch index.txt; echo 01 > serial"
+        "; openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+        "client.key -out client.csr -subj /CN=alice 2>/dev/null"
+        "; openssl ca -batch -config ca.cnf -cert " +
+        tls + "/ca.pem -keyfile " + tls +
+        "/ca.key -in client.csr -out client.crt -notext -startdate 20200101000000Z "
+        "-enddate 20200102000000Z >/dev/null 2>&1"
+        "; cat client.key client.crt > client.pem";
+    ASSERT_EQ(std::system(script.c_str()), 0) << script;
+
+    const std::string topic = unique_name("sec-expired");
+    seed_topic(topic);
+    const std::string target = "target.bootstrap.servers = " + target_cluster().ssl +
+                               "\ntarget.security.protocol = SSL"
+                               "\ntarget.ssl.truststore.type = PEM"
+                               "\ntarget.ssl.truststore.location = " +
+                               tls +
+                               "/ca.pem\ntarget.ssl.keystore.type = PEM"
+                               "\ntarget.ssl.keystore.location = " +
+                               dir + "/client.pem\n";
+    auto run = write_mm2(topic, plaintext_source() + target);
+    grant_alice(topic, run.group);
+    const auto f = run_until_exit(run);
+    expect_clear_failure(f, "target", {"expired on Jan  2 00:00:00 2020"}, {"PRIVATE KEY"},
+                         /*exit_code=*/2);
 }
 
 TEST(Security, UntrustedBrokerCertificateExitsWithAClearError) {

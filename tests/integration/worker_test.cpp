@@ -5,13 +5,14 @@
 #include "kafka/admin.h"
 #include "support/testbed.h"
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -67,17 +68,13 @@ std::string word_name(const std::string& prefix) {
 
 std::string worker_file(const std::string& group) {
     const std::string path = "/tmp/" + unique_name("connect-distributed") + ".properties";
+    // The seed's no-auth worker file with its placeholders filled and RF 1 for the bed.
     auto seed = read_file(std::string(KMIRROR_SOURCE_DIR) +
-                          "/tests/fixtures/connect/connect-distributed-sasl.properties");
-    // The seed's no-auth worker file: the sasl one without its security lines.
+                          "/tests/fixtures/connect/connect-distributed-no-auth.properties");
     std::ofstream out(path);
     std::istringstream in(seed);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.find("sasl") != std::string::npos ||
-            line.find("security.protocol") != std::string::npos) {
-            continue;
-        }
         line = std::regex_replace(line, std::regex("BROKERS"), target_cluster().plaintext);
         line = std::regex_replace(line, std::regex("GROUP"), group);
         line = std::regex_replace(line, std::regex("replication.factor=3"), "replication.factor=1");
@@ -94,7 +91,8 @@ struct Worker {
     std::unique_ptr<httplib::Client> http;
 
     explicit Worker(const std::string& file) {
-        proc = std::make_unique<ChildProcess>(KMIRROR_BINARY, std::vector<std::string>{"worker", file});
+        proc = std::make_unique<ChildProcess>(KMIRROR_BINARY,
+                                              std::vector<std::string>{"worker", file});
         static const std::regex re(R"(worker 127\.0\.0\.1:([0-9]+) \(group)");
         const bool up = eventually(
             [&] {
@@ -121,10 +119,10 @@ struct Reply {
 
 Reply call(Worker& w, const std::string& method, const std::string& path,
            const std::string& body = "") {
-    httplib::Result r = method == "GET"      ? w.http->Get(path.c_str())
-                        : method == "PUT"    ? w.http->Put(path.c_str(), body, "application/json")
-                        : method == "POST"   ? w.http->Post(path.c_str(), body, "application/json")
-                                             : w.http->Delete(path.c_str());
+    httplib::Result r = method == "GET"    ? w.http->Get(path.c_str())
+                        : method == "PUT"  ? w.http->Put(path.c_str(), body, "application/json")
+                        : method == "POST" ? w.http->Post(path.c_str(), body, "application/json")
+                                           : w.http->Delete(path.c_str());
     if (!r) {
         return {};
     }
@@ -158,6 +156,35 @@ std::vector<TestRecord> target_records(const std::string& topic) {
     }
 }
 
+// Nothing lost: every expected record is on the target, in the same partition with the same
+// key, value, headers and timestamp. (A worker killed with SIGKILL may leave records it copied
+// after its last progress commit to be copied again: at-least-once, so duplicates are allowed.)
+std::string missing_records(const std::vector<TestRecord>& expected,
+                            const std::vector<TestRecord>& got) {
+    auto strip = [](TestRecord r) {
+        r.offset = -1;
+        return r;
+    };
+    std::vector<TestRecord> have;
+    for (const auto& r : got) {
+        have.push_back(strip(r));
+    }
+    size_t missing = 0;
+    std::string first;
+    for (const auto& r : expected) {
+        if (std::find(have.begin(), have.end(), strip(r)) == have.end()) {
+            if (missing++ == 0) {
+                std::ostringstream out;
+                out << r;
+                first = out.str();
+            }
+        }
+    }
+    return missing == 0 ? std::string()
+                        : std::to_string(missing) + " of " + std::to_string(expected.size()) +
+                              " records missing on the target, first: " + first;
+}
+
 std::string dump(Worker& w, const std::string& name) {
     return call(w, "GET", "/connectors/" + name + "/status").body.dump();
 }
@@ -167,6 +194,28 @@ TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
     const std::string topic = word_name("ExampleTopic");
     create_topic(src, topic, 3);
     const auto records = produce(src, topic, make_records(300, 3, "worker-seed"));
+
+    // A consumer group on the source that consumed part of the topic: its offsets must reach
+    // the target as MM2 checkpoints (mm2-cpc).
+    const std::string group = unique_name("seed-consumer");
+    {
+        auto admin = kafka::Admin::create(kafka::ClientSpec{"source", "test-admin", src});
+        ASSERT_TRUE(admin.ok());
+        kafka::GroupOffsets committed;
+        for (int32_t p = 0; p < 3; ++p) {
+            committed[{topic, p}] = kafka::CommittedOffset{50, ""};
+        }
+        // Retried: on a fresh bed the group coordinator may still be loading.
+        std::string error;
+        ASSERT_TRUE(eventually(
+            [&] {
+                auto st = admin->alter_consumer_group_offsets(group, committed, 10s);
+                error = st.ok() ? "" : st.error().message;
+                return st.ok();
+            },
+            30s))
+            << error;
+    }
 
     const auto file = worker_file(unique_name("connect"));
     std::vector<std::unique_ptr<Worker>> workers;
@@ -202,6 +251,21 @@ TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
     EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == records; }, 90s))
         << describe_difference(records, got);
     EXPECT_TRUE(eventually([&] { return !target_records("heartbeats").empty(); }, 60s));
+    EXPECT_TRUE(eventually(
+        [&] {
+            for (const auto& r : target_records("msksource.checkpoints.internal")) {
+                if (r.key && r.key->find(group) != std::string::npos) {
+                    return true;
+                }
+            }
+            return false;
+        },
+        90s))
+        << "no checkpoint of group " << group << " on the target";
+    auto expanded = call(*workers[2], "GET", "/connectors?expand=status&expand=info");
+    EXPECT_EQ(expanded.body["mm2-hbc"]["status"]["connector"]["state"], "RUNNING");
+    EXPECT_EQ(expanded.body["mm2-hbc"]["info"]["config"]["connector.class"],
+              "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector");
     auto list = call(*workers[1], "GET", "/connectors");
     EXPECT_EQ(list.body, Json::parse(R"(["mm2-cpc","mm2-hbc","mm2-msc"])"));
 }
@@ -214,10 +278,10 @@ TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic
     const auto file = worker_file(unique_name("connect"));
     auto a = std::make_unique<Worker>(file);
     auto b = std::make_unique<Worker>(file);
-    ASSERT_EQ(call(*a, "PUT", "/connectors/mm2-msc/config",
-                   seed_connector("mm2-msc-no-auth.json", topic))
-                  .status,
-              201);
+    ASSERT_EQ(
+        call(*a, "PUT", "/connectors/mm2-msc/config", seed_connector("mm2-msc-no-auth.json", topic))
+            .status,
+        201);
     ASSERT_TRUE(eventually([&] { return running(*b, "mm2-msc", 2); }, 90s)) << dump(*b, "mm2-msc");
     std::vector<TestRecord> got;
     ASSERT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
@@ -234,8 +298,10 @@ TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic
     std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
         return std::tie(x.partition, x.offset) < std::tie(y.partition, y.offset);
     });
-    EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
-        << describe_difference(expected, got);
+    std::string lost;
+    EXPECT_TRUE(eventually(
+        [&] { return (lost = missing_records(expected, target_records(topic))).empty(); }, 30s))
+        << lost;
 
     // Restart everything: the connector comes back from the config topic.
     a->proc->signal(SIGTERM);
@@ -253,8 +319,9 @@ TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic
     std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
         return std::tie(x.partition, x.offset) < std::tie(y.partition, y.offset);
     });
-    EXPECT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
-        << describe_difference(expected, got);
+    EXPECT_TRUE(eventually(
+        [&] { return (lost = missing_records(expected, target_records(topic))).empty(); }, 90s))
+        << lost;
 }
 
 TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
@@ -286,20 +353,137 @@ TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
     ASSERT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
     ASSERT_TRUE(eventually([&] { return running(w, "mm2-msc", 1); }, 90s)) << dump(w, "mm2-msc");
     EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 200);
-    EXPECT_EQ(call(w, "DELETE", "/connectors/mm2-msc").status, 204);
-    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
-    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
-    // The work stops: the connector's progress group on the target loses its member.
     auto admin = kafka::Admin::create(
         kafka::ClientSpec{"target", "test-admin", plaintext_settings(target_cluster())});
     ASSERT_TRUE(admin.ok());
     const std::string progress = "kmirror-" + group + "-mm2-msc";
+    auto members = [&] {
+        auto d = admin->describe_consumer_groups({progress}, 10s);
+        return d.ok() && d->count(progress) != 0 ? static_cast<int>(d->at(progress).members) : -1;
+    };
+    // The connector's replication joins its progress group on the target...
+    ASSERT_TRUE(eventually([&] { return members() >= 1; }, 30s));
+    EXPECT_EQ(call(w, "DELETE", "/connectors/mm2-msc").status, 204);
+    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
+    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
+    // ...and leaves it when DELETE stops the work.
+    EXPECT_TRUE(eventually([&] { return members() == 0; }, 30s));
+}
+
+// State of the connector and of every task (empty `task_state`: no tasks).
+bool states(Worker& w, const std::string& name, const std::string& connector_state,
+            const std::string& task_state) {
+    auto r = call(w, "GET", "/connectors/" + name + "/status");
+    if (r.status != 200 || r.body["connector"]["state"] != connector_state) {
+        return false;
+    }
+    if (task_state.empty()) {
+        return r.body["tasks"].empty();
+    }
+    if (r.body["tasks"].empty()) {
+        return false;
+    }
+    for (const auto& t : r.body["tasks"]) {
+        if (t["state"] != task_state) {
+            return false;
+        }
+    }
+    return true;
+}
+
+TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string first = word_name("ExampleTopic");
+    const std::string second = word_name("ExampleTopic");
+    create_topic(src, first, 2);
+    create_topic(src, second, 2);
+    const auto first_records = produce(src, first, make_records(100, 2, "worker-cfg-1"));
+    const auto second_records = produce(src, second, make_records(100, 2, "worker-cfg-2"));
+    Worker w(worker_file(unique_name("connect")));
+
+    ASSERT_EQ(
+        call(w, "PUT", "/connectors/mm2-msc/config", seed_connector("mm2-msc-no-auth.json", first))
+            .status,
+        201);
+    std::string lost;
+    ASSERT_TRUE(eventually(
+        [&] { return (lost = missing_records(first_records, target_records(first))).empty(); },
+        90s))
+        << lost;
+    // GET offsets: MM2's shape, the last replicated source offset of each partition.
+    std::map<int, int64_t> last;
+    for (const auto& r : first_records) {
+        last[r.partition] = std::max(last[r.partition], r.offset);
+    }
+    Json offsets;
     EXPECT_TRUE(eventually(
         [&] {
-            auto d = admin->describe_consumer_groups({progress}, 10s);
-            return d.ok() && d->count(progress) != 0 && d->at(progress).members == 0;
+            offsets = call(w, "GET", "/connectors/mm2-msc/offsets").body;
+            if (!offsets.contains("offsets")) {
+                return false;
+            }
+            // The source's `heartbeats` topic is replicated too whenever another test created
+            // it (heartbeats.replication.enabled, MM2's default): not this test's business.
+            Json mine = Json::array();
+            for (const auto& o : offsets["offsets"]) {
+                if (o["partition"]["topic"] != "heartbeats") {
+                    mine.push_back(o);
+                }
+            }
+            if (mine.size() != last.size()) {
+                return false;
+            }
+            for (const auto& o : mine) {
+                if (o["partition"]["cluster"] != "msksource" || o["partition"]["topic"] != first ||
+                    o["offset"]["offset"] != last[o["partition"]["partition"].get<int>()]) {
+                    return false;
+                }
+            }
+            return true;
         },
-        30s));
+        30s))
+        << offsets.dump();
+
+    // A new topics regex applies without restarting the worker.
+    auto cfg = Json::parse(seed_connector("mm2-msc-no-auth.json", first));
+    cfg["topics"] = first + "|" + second;
+    auto updated = call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump());
+    EXPECT_EQ(updated.status, 200);
+    EXPECT_EQ(updated.body["config"]["topics"], first + "|" + second);
+    EXPECT_TRUE(eventually(
+        [&] { return (lost = missing_records(second_records, target_records(second))).empty(); },
+        90s))
+        << lost;
+
+    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/pause").status, 202);
+    EXPECT_TRUE(eventually([&] { return states(w, "mm2-msc", "PAUSED", "PAUSED"); }, 30s))
+        << dump(w, "mm2-msc");
+    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/resume").status, 202);
+    EXPECT_TRUE(eventually([&] { return running(w, "mm2-msc", 1); }, 60s)) << dump(w, "mm2-msc");
+    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/stop").status, 204);
+    EXPECT_TRUE(eventually([&] { return states(w, "mm2-msc", "STOPPED", ""); }, 30s))
+        << dump(w, "mm2-msc");
+    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc").body["tasks"], Json::array());
+
+    // A connector whose source cluster cannot be reached: FAILED with the error as trace.
+    auto bad = Json::parse(seed_connector("mm2-msc-no-auth.json", first));
+    bad["source.cluster.bootstrap.servers"] = "127.0.0.1:1";
+    bad["admin.timeout.ms"] = "2000";
+    bad["name"] = "mm2-unreachable";
+    ASSERT_EQ(call(w, "PUT", "/connectors/mm2-unreachable/config", bad.dump()).status, 201);
+    Json failed;
+    EXPECT_TRUE(eventually(
+        [&] {
+            failed = call(w, "GET", "/connectors/mm2-unreachable/tasks/0/status").body;
+            return failed.value("state", "") == "FAILED" &&
+                   failed.value("trace", "").find("msksource") != std::string::npos;
+        },
+        60s))
+        << failed.dump();
+    auto restart =
+        call(w, "POST", "/connectors/mm2-unreachable/restart?includeTasks=true&onlyFailed=true");
+    EXPECT_EQ(restart.status, 202);
+    EXPECT_EQ(restart.body["tasks"][0]["state"], "RESTARTING");
 }
 
 } // namespace

@@ -52,6 +52,12 @@ void produce_transactions(const kafka::Settings& settings, const std::string& to
                                          rd_kafka_err2str(err));
             }
         }
+        // Every record reaches the broker before the transaction ends, so an aborted
+        // transaction really leaves aborted records (and a marker) in the log; ending a
+        // transaction whose partitions were not registered yet fails on Kafka 4.x brokers.
+        if (rd_kafka_flush(rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw std::runtime_error("transactional produce: flush timed out");
+        }
         if (outcome == TxnOutcome::commit) {
             check(rd_kafka_commit_transaction(rk, 30000), "commit transaction");
         } else {

@@ -26,6 +26,10 @@ protected:
               std::system(("keytool -exportcert -rfc -alias client -keystore " + d +
                            "/key.jks -storepass st0re-pw -file " + d + "/cert.pem" + quiet)
                               .c_str()) == 0 &&
+              std::system(("keytool -genkeypair -alias old -keyalg EC -groupname secp256r1 "
+                           "-dname CN=alice -startdate -3d -validity 1 -storetype JKS -keystore " +
+                           d + "/expired.jks -storepass st0re-pw" + quiet)
+                              .c_str()) == 0 &&
               std::system(("keytool -importcert -noprompt -alias ca -file " + d +
                            "/cert.pem -storetype JKS -keystore " + d +
                            "/trust.jks -storepass trust-pw" + quiet)
@@ -109,6 +113,18 @@ TEST_F(KeyStores, PemAndPkcs12KeyStoresAreLeftAlone) {
     const auto before = p.map();
     ASSERT_TRUE(resolve_key_stores(p));
     EXPECT_EQ(p.map(), before);
+}
+
+TEST_F(KeyStores, ExpiredClientCertificateIsAnErrorWithItsDate) {
+    Properties p;
+    p.set("ssl.keystore.location", dir_ + "/expired.jks");
+    p.set("ssl.keystore.password", "st0re-pw");
+    auto s = resolve_key_stores(p);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("expired on"), std::string::npos) << s.error().message;
+
+    auto valid = seed_mtls();
+    EXPECT_TRUE(resolve_key_stores(valid)); // the same check passes a current certificate
 }
 
 TEST_F(KeyStores, MissingFileNamesKeyAndPath) {

@@ -5,9 +5,8 @@
 #include "rest/connect_rest.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 
 namespace kmirror::rest {
 namespace {
@@ -201,6 +200,9 @@ TEST_F(RestApi, ListsAndExpands) {
     EXPECT_EQ(s["a"]["status"]["connector"]["state"], "UNASSIGNED");
     EXPECT_FALSE(s["a"].contains("info"));
     auto i = body(call("GET", "/connectors", "", {{"expand", "info"}}));
+    auto both = body(call("GET", "/connectors", "", {{"expand", "status,info"}}));
+    EXPECT_TRUE(both["a"].contains("status"));
+    EXPECT_TRUE(both["a"].contains("info"));
     EXPECT_EQ(i["b"]["info"],
               Json::parse(R"({"name":"b","config":{"name":"b"},"tasks":[],"type":"source"})"));
 }
@@ -253,13 +255,12 @@ TEST_F(RestApi, LifecycleEndpointsReturnConnectCodes) {
 
 TEST_F(RestApi, PluginsAndValidate) {
     auto r = call("GET", "/connector-plugins");
-    EXPECT_EQ(r.body,
-              R"([{"class":"org.apache.kafka.connect.mirror.MirrorCheckpointConnector",)"
-              R"("type":"source","version":"3.7.0"},)"
-              R"({"class":"org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",)"
-              R"("type":"source","version":"3.7.0"},)"
-              R"({"class":"org.apache.kafka.connect.mirror.MirrorSourceConnector",)"
-              R"("type":"source","version":"3.7.0"}])");
+    EXPECT_EQ(r.body, R"([{"class":"org.apache.kafka.connect.mirror.MirrorCheckpointConnector",)"
+                      R"("type":"source","version":"3.7.0"},)"
+                      R"({"class":"org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",)"
+                      R"("type":"source","version":"3.7.0"},)"
+                      R"({"class":"org.apache.kafka.connect.mirror.MirrorSourceConnector",)"
+                      R"("type":"source","version":"3.7.0"}])");
     auto ok = body(call("PUT", "/connector-plugins/MirrorSourceConnector/config/validate", kMsc));
     EXPECT_EQ(ok["name"], "org.apache.kafka.connect.mirror.MirrorSourceConnector");
     EXPECT_EQ(ok["error_count"], 0);
@@ -268,8 +269,8 @@ TEST_F(RestApi, PluginsAndValidate) {
     EXPECT_TRUE(ok["configs"][0]["definition"].contains("order"));
     auto cfg = Json::parse(kMsc);
     cfg.erase("target.cluster.bootstrap.servers");
-    auto bad = body(call("PUT", "/connector-plugins/MirrorSourceConnector/config/validate",
-                         cfg.dump()));
+    auto bad =
+        body(call("PUT", "/connector-plugins/MirrorSourceConnector/config/validate", cfg.dump()));
     EXPECT_EQ(bad["error_count"], 1);
     EXPECT_EQ(call("PUT", "/connector-plugins/Nope/config/validate", kMsc).status, 404);
 }
