@@ -1,5 +1,6 @@
 #include "mirror/checkpoint_task.h"
 
+#include "metrics/mirror_metrics.h"
 #include "mirror/client_spec.h"
 #include "mirror/topic_sync.h"
 #include "util/log.h"
@@ -442,6 +443,23 @@ Translation CheckpointTask::translate(const std::string& topic, int32_t partitio
     return t;
 }
 
+// Per group: when its offsets were last translated and whether every partition was exact
+// (kmirror_checkpoint_age_seconds, kmirror_checkpoint_last_translation_exact).
+void CheckpointTask::publish_group_metrics(const std::map<std::string, bool>& groups) {
+    const int64_t now = now_ms();
+    for (const auto& [group, exact] : groups) {
+        auto it = group_metrics_.find(group);
+        if (it == group_metrics_.end()) {
+            it = group_metrics_
+                     .emplace(group, std::make_unique<metrics::CheckpointGroupMetrics>(
+                                         metrics::default_registry(), settings_.source_alias,
+                                         settings_.target_alias, group))
+                     .first;
+        }
+        it->second->on_checkpoint(now, exact);
+    }
+}
+
 Status CheckpointTask::emit_checkpoints() {
     if (!catch_up_syncs()) {
         return make_error("offset syncs of '" + offset_syncs_topic_ + "' not read to the end yet");
@@ -455,6 +473,7 @@ Status CheckpointTask::emit_checkpoints() {
         names.push_back(g.group);
     }
     std::vector<Checkpoint> emitted;
+    std::map<std::string, bool> translated_groups; // group -> every partition exact this round
     for (const auto& group : selected_groups(names)) {
         const int64_t timestamp = now_ms();
         auto offsets = source_admin_->list_consumer_group_offsets(group, settings_.admin_timeout);
@@ -471,6 +490,8 @@ Status CheckpointTask::emit_checkpoints() {
             if (!t.ok() || t.downstream < 0) {
                 continue;
             }
+            auto [entry, fresh] = translated_groups.emplace(group, true);
+            entry->second = entry->second && t.kind == TranslationKind::exact;
             Checkpoint c{group,
                          checkpoint_topic_name(*policy_, settings_.source_alias,
                                                settings_.target_alias, topic),
@@ -503,6 +524,7 @@ Status CheckpointTask::emit_checkpoints() {
         }
     }
     if (emitted.empty()) {
+        publish_group_metrics(translated_groups);
         return {};
     }
     const uint64_t errors_before = delivery_errors_.load();
@@ -516,6 +538,7 @@ Status CheckpointTask::emit_checkpoints() {
         store_.put(c);
     }
     stats_->checkpoints_emitted += emitted.size();
+    publish_group_metrics(translated_groups);
     log::debug("flow " + name_ + ": " + std::to_string(emitted.size()) + " checkpoint(s) written");
     return {};
 }

@@ -36,6 +36,10 @@
 #include <tuple>
 #include <vector>
 
+namespace kmirror::metrics {
+class CheckpointGroupMetrics;
+} // namespace kmirror::metrics
+
 namespace kmirror::mirror {
 
 // Counters for status and metrics (MM2 has checkpoint-latency-ms; these say how exact we were).
@@ -95,6 +99,7 @@ private:
     void consume_syncs(std::chrono::milliseconds wait);
     bool catch_up_syncs(); // reads the offset-syncs topic to its current end
     Status load_checkpoints();
+    void publish_group_metrics(const std::map<std::string, bool>& groups);
     Status emit_checkpoints();
     Status sync_group_offsets();
     Translation translate(const std::string& topic, int32_t partition, int64_t upstream);
@@ -119,6 +124,7 @@ private:
     kafka::ClientSpec target_producer_spec_;
     std::vector<std::string> notes_;
     std::shared_ptr<CheckpointStats> stats_ = std::make_shared<CheckpointStats>();
+    std::map<std::string, std::unique_ptr<metrics::CheckpointGroupMetrics>> group_metrics_;
 
     // Owned by the task thread.
     std::optional<kafka::Admin> source_admin_;

@@ -11,10 +11,14 @@
 #include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <librdkafka/rdkafka.h>
 #include <map>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace kmirror::testing {
@@ -465,6 +469,21 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
     EXPECT_EQ(committed(target_cluster(), group, {{remote, 0}}).at({remote, 0}), 60);
 }
 
+// A loopback port nothing listens on right now.
+int free_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        throw std::runtime_error("cannot find a free port");
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
 // Apache Kafka's own client library (RemoteClusterUtils.translateOffsets, from the Maven jars)
 // reads kmirror's checkpoints and gets kmirror's translated offsets.
 TEST(Checkpoint, JavaRemoteClusterUtilsReadsOurCheckpoints) {
@@ -475,7 +494,10 @@ TEST(Checkpoint, JavaRemoteClusterUtilsReadsOurCheckpoints) {
     const std::string group = unique_name("java-g");
     commit(source_cluster(), group, {{{topic, 0}, 37}, {{topic, 1}, 12}});
 
-    const auto mm2 = write_mm2(topic, group);
+    const int metrics_port = free_loopback_port();
+    const auto mm2 = write_mm2(
+        topic, group,
+        "kmirror.metrics.listener = http://127.0.0.1:" + std::to_string(metrics_port) + "\n");
     ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
     ASSERT_TRUE(eventually(
         [&] {
@@ -500,6 +522,28 @@ TEST(Checkpoint, JavaRemoteClusterUtilsReadsOurCheckpoints) {
     EXPECT_NE(out.find("translated source." + topic + " 0 37 meta-37"), std::string::npos) << out;
     EXPECT_NE(out.find("translated source." + topic + " 1 12 meta-12"), std::string::npos) << out;
     EXPECT_NE(out.find("done 2"), std::string::npos) << out;
+
+    // The per-group series say the translation was exact (kmirror_checkpoint_* in /metrics).
+    httplib::Client http("127.0.0.1", metrics_port);
+    std::string scraped;
+    EXPECT_TRUE(eventually(
+        [&] {
+            auto res = http.Get("/metrics");
+            scraped = res ? res->body : "";
+            return scraped.find("kmirror_checkpoint_last_translation_exact{") !=
+                       std::string::npos &&
+                   scraped.find("group=\"" + group + "\"") != std::string::npos;
+        },
+        30s))
+        << scraped;
+    for (size_t pos = scraped.find("kmirror_checkpoint_last_translation_exact{");
+         pos != std::string::npos;
+         pos = scraped.find("kmirror_checkpoint_last_translation_exact{", pos + 1)) {
+        const auto line = scraped.substr(pos, scraped.find('\n', pos) - pos);
+        if (line.find("group=\"" + group + "\"") != std::string::npos) {
+            EXPECT_EQ(line.substr(line.rfind(' ') + 1), "1") << line;
+        }
+    }
 }
 
 // Heartbeats in MM2's format: `heartbeats` on the target with key (source, target), and the
