@@ -3,6 +3,7 @@
 #include "support/testbed.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <vector>
 
@@ -228,9 +230,31 @@ TEST(Metrics, ServesMm2AndLagSeriesMatchingWhatWasReplicated) {
         EXPECT_EQ(s.value, 0);
     }
 
-    // More records: the counts follow and lag returns to 0.
+    // The target stops answering (its broker frozen with SIGSTOP): new source records cannot be
+    // copied and the lag series rise. When it answers again, counts follow and lag returns to 0.
+    const char* target_pid_env = std::getenv("KMIRROR_TEST_TARGET_BROKER_PID");
+    ASSERT_NE(target_pid_env, nullptr) << "run under tools/kafka/testbed.py (scripts/test.sh)";
+    const pid_t target_pid = static_cast<pid_t>(std::stol(target_pid_env));
+    struct Thaw { // resumes the broker whatever happens below
+        pid_t pid;
+        ~Thaw() { ::kill(pid, SIGCONT); }
+    } thaw{target_pid};
+    ASSERT_EQ(::kill(target_pid, SIGSTOP), 0);
     produce(src, topic, make_records(200, 2, "metrics-more"));
-    ASSERT_TRUE(eventually([&] { return caught_up(500); }, 60s, 250ms)) << proc.log();
+    double lag_while_stopped = 0;
+    EXPECT_TRUE(eventually(
+        [&] {
+            if (!scrape()) {
+                return false;
+            }
+            lag_while_stopped =
+                sum(select(all, "kmirror_replication_lag_records", {{"topic", replica}}));
+            return lag_while_stopped > 0;
+        },
+        20s, 250ms))
+        << "lag did not rise while the target was stopped";
+    ::kill(target_pid, SIGCONT);
+    ASSERT_TRUE(eventually([&] { return caught_up(500); }, 90s, 250ms)) << proc.log();
 
     proc.signal(SIGTERM);
     auto code = proc.wait_for(15s);

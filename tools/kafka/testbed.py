@@ -616,6 +616,8 @@ class Bed:
             e[pre + "SSL_BOOTSTRAP"] = c.endpoint("ssl")
             e[pre + "BROKER_LOG"] = c.log_path
             e[pre + "KAFKA_VERSION"] = c.version
+            if c.proc is not None:  # lets a test freeze a broker (SIGSTOP/SIGCONT) for a moment
+                e[pre + "BROKER_PID"] = str(c.proc.pid)
         return e
 
     def broker_pids(self) -> list[int]:
