@@ -48,6 +48,8 @@ source->target.topics = ^ExampleTopic[\\\\w]*
 replication.policy.class = com.amazonaws.kafka.samples.CustomMM2ReplicationPolicy
 replication.factor = 1
 offset-syncs.topic.replication.factor = 1
+checkpoints.topic.replication.factor = 1
+heartbeats.topic.replication.factor = 1
 refresh.topics.interval.seconds = 10
 PROPS
 echo "== kmirror run $state/mm2.properties"
