@@ -1,5 +1,6 @@
 // /metrics and /health of `kmirror run` against real brokers: the served values must match
 // what was replicated (record counts, bytes, lag reaching 0 when caught up).
+#include "support/kafka_ops.h"
 #include "support/testbed.h"
 
 #include <csignal>
@@ -272,21 +273,6 @@ TEST(Metrics, RejectsAnInvalidListenerNamingTheKey) {
     EXPECT_NE(proc.log().find("kmirror.metrics.listener"), std::string::npos) << proc.log();
 }
 
-// A port nothing listens on right now (for programs that cannot report a port-0 bind).
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        throw std::runtime_error("cannot find a free port");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 // Every PromQL expression of the shipped dashboard (the seed's panels unchanged plus kmirror's)
 // returns data from the real Prometheus server (Debian's `prometheus`) scraping kmirror.
 TEST(MetricsPrometheus, EveryDashboardExpressionReturnsData) {
@@ -319,7 +305,7 @@ TEST(MetricsPrometheus, EveryDashboardExpressionReturnsData) {
             << "scrape_configs:\n  - job_name: kmirror\n    static_configs:\n"
             << "      - targets: ['127.0.0.1:" << kmirror_port << "']\n";
     }
-    const int prom_port = free_port();
+    const int prom_port = free_loopback_port();
     ChildProcess prometheus("prometheus",
                             {"--config.file=" + config, "--storage.tsdb.path=" + dir,
                              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),

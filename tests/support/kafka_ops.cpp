@@ -3,7 +3,10 @@
 #include "kafka/admin.h"
 
 #include <chrono>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace kmirror::testing {
 namespace {
@@ -136,6 +139,27 @@ void delete_records_before(const kafka::Settings& settings, const std::string& t
                                      rd_kafka_err2str(parts->elems[i].err));
         }
     }
+}
+
+} // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+int free_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    if (!ok) {
+        throw std::runtime_error("cannot find a free port");
+    }
+    return ntohs(addr.sin_port);
 }
 
 } // namespace kmirror::testing

@@ -33,3 +33,10 @@ void delete_records_before(const kafka::Settings& settings, const std::string& t
                            int32_t partition, int64_t before_offset);
 
 } // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+// A loopback TCP port nothing listens on right now (for programs given a fixed port).
+int free_loopback_port();
+
+} // namespace kmirror::testing
