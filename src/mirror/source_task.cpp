@@ -504,6 +504,10 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
         --owned->in_flight;
     }
     stats_->records_in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (report->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+        report->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+        return; // purged at shutdown, after the partition was released
+    }
     if (report->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         stats_->delivery_failures++;
         if (owned != nullptr && !owned->progress.failed()) {
@@ -655,7 +659,9 @@ Status MirrorSourceTask::pump_records() {
     if (idle) {
         service(100);
     }
-    for (int n = 0; m != nullptr && n < kPollBatch; ++n) {
+    // Every polled message is handed over exactly once: to the producer (its delivery report
+    // releases it) or destroyed here. `m` is cleared as soon as it is handed over.
+    for (int n = 1; m != nullptr; ++n) {
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             kafka::MessagePtr error(m);
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -671,17 +677,11 @@ Status MirrorSourceTask::pump_records() {
         } else if (!produce(m)) {
             rd_kafka_message_destroy(m);
         }
-        if (stop_requested_.load()) {
+        m = nullptr;
+        if (stop_requested_.load() || n >= kPollBatch) {
             break;
         }
         m = rd_kafka_consumer_poll(source_.get(), 0);
-    }
-    if (m != nullptr && stop_requested_.load()) {
-        rd_kafka_message_destroy(m);
-    } else if (m != nullptr) {
-        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR || !produce(m)) {
-            rd_kafka_message_destroy(m);
-        }
     }
     service(0);
     return {};
@@ -768,10 +768,16 @@ Status MirrorSourceTask::run() {
         all.push_back(key);
     }
     release(all, true);
+    // Records still unacknowledged after the release deadline are purged (the next owner copies
+    // them again): their delivery reports release the source messages, which must all be gone
+    // before the source consumer is closed.
+    if (rd_kafka_outq_len(producer_.get()) > 0) {
+        rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    }
+    rd_kafka_flush(producer_.get(), 2000);
     kafka::close_consumer(group_); // leaving the group hands partitions over at once
     source_queue_.reset();
     kafka::close_consumer(source_);
-    rd_kafka_flush(producer_.get(), 2000);
     if (sync_producer_) {
         rd_kafka_flush(sync_producer_.get(), 2000);
     }
