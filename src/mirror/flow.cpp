@@ -15,6 +15,35 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTaskRestartDelay = std::chrono::seconds(5);
 
+std::string setting(const kafka::Settings& settings, const std::string& key) {
+    std::string value;
+    for (const auto& [k, v] : settings) {
+        if (k == key) {
+            value = v; // the last one wins, as in librdkafka
+        }
+    }
+    return value;
+}
+
+// Without idempotence librdkafka retries a failed request after later ones succeeded, which
+// reorders records within a partition; one request in flight per connection keeps them in order
+// (what Kafka Connect does for source tasks). Retries may then still duplicate a record.
+void keep_order_without_idempotence(kafka::ClientSpec& producer, std::vector<std::string>& notes) {
+    if (setting(producer.settings, "enable.idempotence") != "false") {
+        return;
+    }
+    const std::string in_flight =
+        setting(producer.settings, "max.in.flight.requests.per.connection");
+    if (in_flight == "1") {
+        return;
+    }
+    producer.settings.emplace_back("max.in.flight.requests.per.connection", "1");
+    notes.push_back("cluster '" + producer.cluster + "' (" + producer.role +
+                    "): enable.idempotence=false, so 'max.in.flight.requests.per.connection' " +
+                    (in_flight.empty() ? std::string("is") : "= " + in_flight + " is") +
+                    " kept at 1 (records stay in order; a retry may duplicate a record)");
+}
+
 } // namespace
 
 Flow::Flow(const config::MirrorSourceSettings& settings)
@@ -107,6 +136,7 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
     if (!target_producer) {
         return target_producer.error();
     }
+    keep_order_without_idempotence(*target_producer, notes);
     auto target_group = build_client_spec({s.target_alias,
                                            "replication-group",
                                            s.target_consumer,

@@ -1,5 +1,6 @@
 #include "config/connector_config.h"
 #include "config/mm2_config.h"
+#include "mirror/flow.h"
 
 #include <gtest/gtest.h>
 
@@ -156,6 +157,39 @@ TEST(ConnectorConfig, ValidationErrorsNameKeyAndExpectation) {
         auto s = parse_mirror_source(p);
         ASSERT_FALSE(s.ok()) << c.key << "=" << c.value;
         EXPECT_NE(s.error().message.find(c.fragment), std::string::npos) << s.error().message;
+    }
+}
+
+// Turning idempotence off (a Java habit) must not let librdkafka reorder records on a retry: the
+// data producer then keeps one request in flight, and the start-up notes say so.
+TEST(Mm2Config, ProducerWithoutIdempotenceKeepsOneRequestInFlight) {
+    struct Case {
+        const char* extra;
+        bool expect_note;
+    };
+    const Case cases[] = {
+        {"B.producer.enable.idempotence = false\n", true},
+        {"B.producer.enable.idempotence = false\nB.producer.max.in.flight.requests.per.connection "
+         "= 5\n",
+         true},
+        {"B.producer.enable.idempotence = false\nB.producer.max.in.flight.requests.per.connection "
+         "= 1\n",
+         false},
+        {"", false},
+    };
+    for (const auto& c : cases) {
+        auto cfg = build_dedicated_config(parse((std::string(kBasic) + c.extra).c_str()));
+        ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+        auto settings = parse_mirror_source(cfg->flows[0].connector);
+        ASSERT_TRUE(settings.ok()) << settings.error().message;
+        auto flow = mirror::Flow::create(*settings);
+        ASSERT_TRUE(flow.ok()) << flow.error().message;
+        bool noted = false;
+        for (const auto& note : (*flow)->notes()) {
+            noted =
+                noted || note.find("'max.in.flight.requests.per.connection'") != std::string::npos;
+        }
+        EXPECT_EQ(noted, c.expect_note) << c.extra;
     }
 }
 
