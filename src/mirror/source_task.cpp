@@ -15,11 +15,26 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kPollBatch = 2000;
+constexpr int64_t kDefaultBatchBytes = 1000000;
 constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
 constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
 constexpr auto kLagRefreshInterval = std::chrono::seconds(1);
 constexpr const char* kDefaultStatsIntervalMs = "5000";
+
+int64_t record_bytes(const rd_kafka_message_t* m) {
+    return static_cast<int64_t>(m->len + m->key_len);
+}
+
+std::string setting(const kafka::Settings& settings, const std::string& key) {
+    std::string value;
+    for (const auto& [k, v] : settings) {
+        if (k == key) {
+            value = v; // the last one wins, as in librdkafka
+        }
+    }
+    return value;
+}
 
 void dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
     static_cast<MirrorSourceTask*>(opaque)->on_delivery(message);
@@ -88,6 +103,23 @@ MirrorSourceTask::create(const config::MirrorSourceSettings& settings, SourceTas
 }
 
 Status MirrorSourceTask::open() {
+    // librdkafka's idempotent producer keeps one ProduceRequest in flight per partition (it
+    // counts the partition's in-flight *records* against its limit of 5 requests), and while a
+    // further batch of that partition is ready its broker thread polls with a zero timeout: a
+    // busy loop that takes the CPU the brokers and the rest of kmirror need. So a partition's
+    // records go to the producer only up to about one batch beyond what has been acknowledged;
+    // later ones wait here (bounded), which keeps the producer's queue for that partition empty
+    // while its batch is out.
+    if (setting(clients_.target_producer.settings, "enable.idempotence") != "false") {
+        int64_t batch_bytes = kDefaultBatchBytes;
+        if (auto v = setting(clients_.target_producer.settings, "batch.size"); !v.empty()) {
+            batch_bytes = std::max<int64_t>(1, std::strtoll(v.c_str(), nullptr, 10));
+        }
+        // Below batch.size: librdkafka counts framing and headers on top of key and value, and
+        // a batch that just overflows would leave a remainder ready while the batch is out.
+        batch_gate_bytes_ = std::max<int64_t>(1, batch_bytes * 9 / 10);
+        held_bytes_max_ = std::max<int64_t>(settings_.max_in_flight_bytes / 2, 1 << 20);
+    }
     {
         auto conf = kafka::make_conf(clients_.target_group);
         if (!conf) {
@@ -327,6 +359,7 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
         if (it == owned_.end()) {
             continue;
         }
+        drop_held(it->second); // fetched again by the next owner, from the progress
         by_source_.erase({it->second.source_topic, it->second.partition});
         owned_.erase(it);
     }
@@ -465,6 +498,7 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
         }
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             ++owned->in_flight; // the delivery report releases `message` and the headers
+            owned->unacked_bytes += record_bytes(message);
             stats_->records_polled.fetch_add(1, std::memory_order_relaxed);
             stats_->records_in_flight.fetch_add(1, std::memory_order_relaxed);
             if (owned->probe && ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
@@ -502,6 +536,7 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     Owned* owned = find_owned(source->rkt, partition);
     if (owned != nullptr) {
         --owned->in_flight;
+        owned->unacked_bytes -= record_bytes(source.get());
     }
     stats_->records_in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (report->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
@@ -643,6 +678,7 @@ void MirrorSourceTask::retry_failed_partitions() {
         auto* e = rd_kafka_topic_partition_list_add(assign.get(), owned.source_topic.c_str(),
                                                     owned.partition);
         e->offset = owned.progress.next_upstream();
+        drop_held(owned);
         owned.progress.restart();
         log::info(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
                   ": retrying from offset " + std::to_string(e->offset));
@@ -655,12 +691,18 @@ void MirrorSourceTask::retry_failed_partitions() {
 
 Status MirrorSourceTask::pump_records() {
     const bool idle = by_source_.empty();
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(source_.get(), idle ? 0 : 50);
+    const bool holding = partitions_holding_ > 0;
+    rd_kafka_message_t* m = nullptr;
+    if (held_bytes_ <= held_bytes_max_ || held_bytes_max_ == 0) {
+        m = rd_kafka_consumer_poll(source_.get(), idle || holding ? 0 : 50);
+    }
     if (idle) {
         service(100);
     }
+    const bool polled = m != nullptr;
     // Every polled message is handed over exactly once: to the producer (its delivery report
-    // releases it) or destroyed here. `m` is cleared as soon as it is handed over.
+    // releases it), to a partition's held records, or destroyed here. `m` is cleared as soon as
+    // it is handed over.
     for (int n = 1; m != nullptr; ++n) {
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             kafka::MessagePtr error(m);
@@ -674,8 +716,8 @@ Status MirrorSourceTask::pump_records() {
                     last_error_ = text;
                 }
             }
-        } else if (!produce(m)) {
-            rd_kafka_message_destroy(m);
+        } else {
+            hand_over(m);
         }
         m = nullptr;
         if (stop_requested_.load() || n >= kPollBatch) {
@@ -683,8 +725,82 @@ Status MirrorSourceTask::pump_records() {
         }
         m = rd_kafka_consumer_poll(source_.get(), 0);
     }
-    service(0);
+    // With records waiting for acknowledgements, wait on the producer (a delivery report ends
+    // the wait) rather than on the source.
+    service(holding && !polled ? 5 : 0);
+    produce_held();
     return {};
+}
+
+void MirrorSourceTask::hand_over(rd_kafka_message_t* message) {
+    if (batch_gate_bytes_ > 0) {
+        Owned* owned = find_owned(message->rkt, message->partition);
+        if (owned != nullptr && !owned->progress.failed() &&
+            (!owned->held.empty() ||
+             (owned->unacked_bytes > 0 &&
+              owned->unacked_bytes + record_bytes(message) > batch_gate_bytes_))) {
+            if (owned->held.empty()) {
+                ++partitions_holding_;
+            }
+            held_bytes_ += record_bytes(message);
+            owned->held.emplace_back(message);
+            return;
+        }
+    }
+    if (!produce(message)) {
+        rd_kafka_message_destroy(message);
+    }
+}
+
+// Hands held records to the producer as their partition's batches are acknowledged. produce()
+// may serve callbacks that release partitions, so owned_ is looked up again after each record.
+void MirrorSourceTask::produce_held() {
+    if (partitions_holding_ == 0) {
+        return;
+    }
+    std::vector<Key> keys;
+    for (const auto& [key, owned] : owned_) {
+        if (!owned.held.empty()) {
+            keys.push_back(key);
+        }
+    }
+    for (const auto& key : keys) {
+        while (!stop_requested_.load()) {
+            auto it = owned_.find(key);
+            if (it == owned_.end() || it->second.held.empty()) {
+                break;
+            }
+            Owned& owned = it->second;
+            if (owned.progress.failed()) {
+                drop_held(owned); // copied again from the partition's progress on retry
+                break;
+            }
+            const int64_t bytes = record_bytes(owned.held.front().get());
+            if (owned.unacked_bytes > 0 && owned.unacked_bytes + bytes > batch_gate_bytes_) {
+                break;
+            }
+            rd_kafka_message_t* m = owned.held.front().release();
+            owned.held.pop_front();
+            held_bytes_ -= bytes;
+            if (owned.held.empty()) {
+                --partitions_holding_;
+            }
+            if (!produce(m)) {
+                rd_kafka_message_destroy(m);
+            }
+        }
+    }
+}
+
+void MirrorSourceTask::drop_held(Owned& owned) {
+    if (owned.held.empty()) {
+        return;
+    }
+    for (const auto& m : owned.held) {
+        held_bytes_ -= record_bytes(m.get());
+    }
+    owned.held.clear();
+    --partitions_holding_;
 }
 
 void MirrorSourceTask::on_consumer_stats(std::string_view json) {

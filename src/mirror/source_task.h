@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -101,7 +102,9 @@ private:
         std::string source_topic;
         int32_t partition = 0;
         PartitionProgress progress;
-        int64_t in_flight = 0; // produced, not yet reported
+        int64_t in_flight = 0;                // produced, not yet reported
+        int64_t unacked_bytes = 0;            // key + value bytes of those records
+        std::deque<kafka::MessagePtr> held{}; // polled while the partition's batch was out
         std::chrono::steady_clock::time_point retry_at{};
         std::shared_ptr<SourcePartitionProbe> probe{}; // null without a flow probe
     };
@@ -114,6 +117,9 @@ private:
     void start_pending_partitions();
     Status pump_records();
     bool produce(rd_kafka_message_t* message);
+    void hand_over(rd_kafka_message_t* message);
+    void produce_held();
+    void drop_held(Owned& owned);
     void service(int timeout_ms);
     void emit_syncs(const std::string& source_topic, int32_t partition,
                     const std::vector<SyncPoint>& syncs);
@@ -137,7 +143,7 @@ private:
     kafka::QueuePtr source_queue_;
 
     std::map<Key, Owned> owned_;
-    std::map<std::pair<std::string, int32_t>, Key> by_source_; // source tp -> owned key
+    std::map<std::pair<std::string, int32_t>, Key> by_source_;          // source tp -> owned key
     std::map<std::pair<const void*, int32_t>, Owned*> owned_by_handle_; // cache of find_owned
     std::vector<Key> pending_start_;
     TopicMap topics_;
@@ -150,6 +156,10 @@ private:
     std::chrono::steady_clock::time_point start_retry_at_{};
     std::chrono::steady_clock::time_point next_lag_refresh_{};
     std::vector<SyncPoint> sync_scratch_;
+    int64_t batch_gate_bytes_ = 0; // per-partition bound of unacknowledged bytes; 0 = none
+    int64_t held_bytes_ = 0;       // bytes of all held records
+    int64_t held_bytes_max_ = 0;   // the source is not polled while held_bytes_ exceeds this
+    int partitions_holding_ = 0;   // partitions with held records
     std::string last_error_;
 };
 
