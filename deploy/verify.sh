@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Static checks of deploy/ (no Docker, no AWS): python-hcl2 parses every .tf, checkov over the
 # Terraform and the Dockerfiles (every skip carries a reason in the code), shellcheck on every
-# script, promtool on the Prometheus configs, PyYAML on the compose file.
+# script, promtool on the Prometheus configs, every JSON parses, and the compose stack against
+# the compose-spec JSON schema (the copy check-jsonschema ships) plus
+# deploy/compose/check_compose.py (build contexts, mounted files, depends_on, ports, Prometheus
+# targets, connector brokers).
 #
 #   deploy/verify.sh          # creates a throwaway venv in ${VENV:-/tmp/kmirror-deploy-venv}
 #
@@ -10,9 +13,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VENV:-/tmp/kmirror-deploy-venv}
-if [ ! -x "$venv/bin/checkov" ]; then
+if [ ! -x "$venv/bin/checkov" ] || [ ! -x "$venv/bin/check-jsonschema" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q checkov python-hcl2 pyyaml
+  "$venv/bin/pip" install -q checkov python-hcl2 pyyaml check-jsonschema
 fi
 
 echo "== python-hcl2: parse every .tf"
@@ -36,11 +39,24 @@ shellcheck "$root"/deploy/verify.sh "$root"/deploy/docker/*.sh "$root"/deploy/sc
 echo "== promtool"
 promtool check config "$root/deploy/prometheus/prometheus.yml"
 promtool check config "$root/deploy/docker/prometheus/prometheus-ecs.yml"
-if [ -f "$root/deploy/compose/prometheus.yml" ]; then
-  promtool check config "$root/deploy/compose/prometheus.yml"
-fi
+promtool check config "$root/deploy/compose/prometheus.yml"
 
-echo "== yaml"
-"$venv/bin/python" -c 'import sys, yaml; [yaml.safe_load(open(f)) for f in sys.argv[1:]]; print("ok")' \
-  "$root"/deploy/compose/*.yml
+echo "== json (dashboards, connectors)"
+find "$root/deploy" -name '*.json' -print0 |
+  xargs -0 -n1 "$venv/bin/python" -c 'import json, sys; json.load(open(sys.argv[1]))'
+echo "ok"
+
+echo "== grafana provisioning"
+# Grafana expands $VAR and ${VAR} only; ${VAR:-default} silently becomes an empty value.
+# shellcheck disable=SC2016 # a regular expression, not a shell expansion
+if grep -rnE -- '^[^#]*\$\{[A-Za-z_][A-Za-z0-9_]*:-' "$root/deploy/grafana/provisioning"; then
+  echo "grafana provisioning: \${VAR:-default} is not supported by Grafana" >&2
+  exit 1
+fi
+echo "ok"
+
+echo "== compose"
+# --builtin-schema uses the schema vendored in the package: no network at check time.
+"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$root/deploy/compose/compose.yaml"
+"$venv/bin/python" "$root/deploy/compose/check_compose.py" "$root/deploy/compose/compose.yaml"
 echo "verify: OK"

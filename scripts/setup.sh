@@ -10,7 +10,7 @@ packages=(
   libgtest-dev googletest
   openjdk-17-jdk-headless maven openssl curl python3 python3-venv
   clang-format
-  prometheus
+  prometheus shellcheck debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do

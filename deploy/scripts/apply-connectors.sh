@@ -15,12 +15,17 @@ shopt -s nullglob
 files=("$dir"/*.json)
 [ ${#files[@]} -gt 0 ] || { echo "no *.json in $dir" >&2; exit 2; }
 
+# The response body goes to a file and then to stdout: `curl -o /dev/stderr` would reopen (and
+# truncate) a log file that stderr is redirected to.
+response=$(mktemp)
+trap 'rm -f "$response"' EXIT
 for f in "${files[@]}"; do
   name=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("name") or d["config"]["name"])' "$f")
   body=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d.get("config", d); c.setdefault("name", d.get("name")); print(json.dumps(c))' "$f")
   echo "PUT $url/connectors/$name/config ($f)"
-  code=$(curl -sS -o /dev/stderr -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+  code=$(curl -sS -o "$response" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
     --data "$body" "$url/connectors/$name/config")
+  cat "$response"
   echo
   case $code in 200 | 201) ;; *) echo "PUT $name failed: HTTP $code" >&2; exit 1 ;; esac
 done

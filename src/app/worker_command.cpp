@@ -1,5 +1,6 @@
 #include "app/worker_command.h"
 
+#include "config/remote_file.h"
 #include "connect/herder.h"
 #include "connect/worker_config.h"
 #include "http/http_server.h"
@@ -43,7 +44,11 @@ int worker_command(const std::vector<std::string>& args) {
         std::fputs("kmirror worker: missing the connect-distributed.properties argument\n", stderr);
         return 2;
     }
-    auto props = Properties::load_file(file);
+    // A path or s3:// URI; ${ENV} references resolved; s3:// key material fetched into private
+    // temporary files that are removed at exit (as `kmirror run` does).
+    config::S3Fetcher s3;
+    auto props = config::load_properties(file, config::process_environment(), s3,
+                                         config::TempFiles::process());
     if (!props) {
         log::error("configuration error: " + props.error().message);
         return 2;

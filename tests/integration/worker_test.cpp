@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -90,9 +91,9 @@ struct Worker {
     int port = 0;
     std::unique_ptr<httplib::Client> http;
 
-    explicit Worker(const std::string& file) {
-        proc = std::make_unique<ChildProcess>(KMIRROR_BINARY,
-                                              std::vector<std::string>{"worker", file});
+    explicit Worker(const std::string& file, std::map<std::string, std::string> env = {}) {
+        proc = std::make_unique<ChildProcess>(
+            KMIRROR_BINARY, std::vector<std::string>{"worker", file}, std::move(env));
         static const std::regex re(R"(worker 127\.0\.0\.1:([0-9]+) \(group)");
         const bool up = eventually(
             [&] {
@@ -487,4 +488,36 @@ TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
 }
 
 } // namespace
+// The container image starts `kmirror worker` on a worker file with ${VAR} references (what the
+// seed's start script fills in with sed): they are resolved from the environment, defaults
+// apply, and a missing variable is one clear error naming it.
+TEST(Worker, WorkerFileResolvesEnvironmentVariables) {
+    const std::string path = "/tmp/" + unique_name("connect-env") + ".properties";
+    {
+        std::ofstream out(path);
+        out << "bootstrap.servers=${KMIRROR_TEST_WORKER_BROKERS}\n"
+            << "group.id=${KMIRROR_TEST_WORKER_GROUP}\n"
+            << "config.storage.topic=${KMIRROR_TEST_WORKER_GROUP}-configs\n"
+            << "offset.storage.topic=${KMIRROR_TEST_WORKER_GROUP}-offsets\n"
+            << "status.storage.topic=${KMIRROR_TEST_WORKER_GROUP}-status\n"
+            << "config.storage.replication.factor=${KMIRROR_TEST_UNSET_RF:-1}\n"
+            << "offset.storage.replication.factor=${KMIRROR_TEST_UNSET_RF:-1}\n"
+            << "status.storage.replication.factor=${KMIRROR_TEST_UNSET_RF:-1}\n"
+            << "listeners=http://127.0.0.1:0\nrest.advertised.host.name=127.0.0.1\n";
+    }
+    const std::string group = unique_name("connect-env");
+    {
+        Worker w(path, {{"KMIRROR_TEST_WORKER_BROKERS", target_cluster().plaintext},
+                        {"KMIRROR_TEST_WORKER_GROUP", group}});
+        auto root = call(w, "GET", "/");
+        EXPECT_EQ(root.status, 200) << w.proc->log();
+        EXPECT_TRUE(eventually([&] { return call(w, "GET", "/connectors").status == 200; }, 30s));
+    }
+    ChildProcess missing(KMIRROR_BINARY, {"worker", path}, {{"KMIRROR_TEST_WORKER_GROUP", group}});
+    EXPECT_EQ(missing.wait_for(30s), std::optional<int>(2)) << missing.log();
+    EXPECT_NE(missing.log().find("KMIRROR_TEST_WORKER_BROKERS"), std::string::npos)
+        << missing.log();
+    std::remove(path.c_str());
+}
+
 } // namespace kmirror::testing
