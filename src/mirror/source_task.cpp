@@ -836,7 +836,8 @@ void MirrorSourceTask::refresh_lag() {
             high = -1;
         }
         int64_t position = owned->progress.next_upstream();
-        if (owned->in_flight == 0 && !owned->progress.failed() && e.offset > position) {
+        if (owned->in_flight == 0 && owned->held.empty() && !owned->progress.failed() &&
+            e.offset > position) {
             position = e.offset;
         }
         owned->probe->set_lag_inputs(high, position);
