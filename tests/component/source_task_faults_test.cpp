@@ -232,6 +232,9 @@ TEST(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
     produce_values(f.source.bootstraps(), topic, kPartitions, kPerPartition);
     // Small client queues, so a stop finds records polled, queued and in flight, not a done copy.
     f.clients.target_producer.settings.emplace_back("queue.buffering.max.messages", "2000");
+    // Small batches: most records wait in the task for their partition's batch to be
+    // acknowledged (the per-partition gate), so a stop also finds held records.
+    f.clients.target_producer.settings.emplace_back("batch.size", "4096");
     f.clients.source_consumer.settings.emplace_back("queued.max.messages.kbytes", "64");
     f.clients.source_consumer.settings.emplace_back("max.partition.fetch.bytes", "16384");
 
