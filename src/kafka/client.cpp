@@ -5,6 +5,16 @@
 
 namespace kmirror::kafka {
 
+std::string setting_value(const Settings& settings, const std::string& key) {
+    std::string value;
+    for (const auto& [k, v] : settings) {
+        if (k == key) {
+            value = v;
+        }
+    }
+    return value;
+}
+
 std::string describe(const ClientSpec& spec) {
     return "cluster '" + spec.cluster + "' (" + spec.role + ")";
 }
@@ -14,12 +24,12 @@ namespace {
 // librdkafka's own log lines go through our logger (one format, one stream). The client name
 // carries the client.id, which says flow and role.
 void log_trampoline(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-    log::Level mapped = level <= 3 ? log::Level::error
+    log::Level mapped = level <= 3   ? log::Level::error
                         : level == 4 ? log::Level::warn
                         : level <= 6 ? log::Level::info
                                      : log::Level::debug;
-    log::write(mapped, std::string("librdkafka ") + rd_kafka_name(rk) + " " + facility + ": " +
-                           text);
+    log::write(mapped,
+               std::string("librdkafka ") + rd_kafka_name(rk) + " " + facility + ": " + text);
 }
 
 } // namespace

@@ -15,6 +15,9 @@ namespace kmirror::kafka {
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
+// The value librdkafka ends up with for `key` (the last occurrence wins); empty if absent.
+std::string setting_value(const Settings& settings, const std::string& key);
+
 struct ClientSpec {
     std::string cluster; // cluster alias, for messages
     std::string role;    // e.g. "replication-consumer", for messages and client.id

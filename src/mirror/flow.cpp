@@ -15,25 +15,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kTaskRestartDelay = std::chrono::seconds(5);
 
-std::string setting(const kafka::Settings& settings, const std::string& key) {
-    std::string value;
-    for (const auto& [k, v] : settings) {
-        if (k == key) {
-            value = v; // the last one wins, as in librdkafka
-        }
-    }
-    return value;
-}
-
 // Without idempotence librdkafka retries a failed request after later ones succeeded, which
 // reorders records within a partition; one request in flight per connection keeps them in order
 // (what Kafka Connect does for source tasks). Retries may then still duplicate a record.
 void keep_order_without_idempotence(kafka::ClientSpec& producer, std::vector<std::string>& notes) {
-    if (setting(producer.settings, "enable.idempotence") != "false") {
+    if (kafka::setting_value(producer.settings, "enable.idempotence") != "false") {
         return;
     }
     const std::string in_flight =
-        setting(producer.settings, "max.in.flight.requests.per.connection");
+        kafka::setting_value(producer.settings, "max.in.flight.requests.per.connection");
     if (in_flight == "1") {
         return;
     }
