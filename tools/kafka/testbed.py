@@ -425,6 +425,9 @@ class Cluster:
             "share.coordinator.state.topic.num.partitions=5",
             "group.initial.rebalance.delay.ms=0",
             "log.cleaner.dedupe.buffer.size=2097152",
+            # Compaction tests (offset syncs) wait for the cleaner; 15 s pauses between its
+            # passes make them slow and their timing loose.
+            "log.cleaner.backoff.ms=1000",
             "num.network.threads=2",
             "num.io.threads=2",
             "background.threads=2",
