@@ -45,6 +45,7 @@ constexpr std::array kKnownConnectorKeys = {
     "use.incremental.alter.configs", "add.source.alias.to.metrics",
     // kmirror additions
     "offset.flush.interval.ms", "kmirror.progress.group.id", "kmirror.max.in.flight.bytes",
+    "kmirror.mm2.offsets.topic",
     "kmirror.metrics.listener", // dedicated mode: /metrics and /health (src/app/observability.h)
 };
 
@@ -199,6 +200,13 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
 
     s.progress_group = cfg.get("kmirror.progress.group.id",
                                "kmirror-" + s.source_alias + "-" + s.target_alias + "-" + s.name);
+    // MM2's source offsets (Connect's offsets topic); the default is dedicated mode's.
+    s.mm2_offsets_topic = std::string(strings::trim(
+        cfg.get("kmirror.mm2.offsets.topic", "mm2-offsets." + s.source_alias + ".internal")));
+    if (s.mm2_offsets_topic.empty()) {
+        return make_error("config 'kmirror.mm2.offsets.topic': must name a topic on the target "
+                          "cluster (MirrorMaker 2's offsets topic), got an empty value");
+    }
 
     s.source_consumer =
         derive_client(cfg, "source.cluster.", "consumer.", "source.consumer.", &s.notes);

@@ -71,6 +71,7 @@ CheckpointTask::create(const config::MirrorCheckpointSettings& s, std::function<
     task->offset_syncs_topic_ =
         task->policy_->offset_syncs_topic(on_source ? s.target_alias : s.source_alias);
     task->checkpoints_topic_ = task->policy_->checkpoints_topic(s.source_alias);
+    task->runs_topic_ = offset_runs_topic(s.source_alias);
 
     const std::string id = task->name_ + "|" + s.name + "|";
     auto& notes = task->notes_;
@@ -125,6 +126,9 @@ Status CheckpointTask::start() {
     TopicSync::ensure_internal_topic(*target_admin_, checkpoints_topic_,
                                      settings_.checkpoints_replication_factor,
                                      settings_.admin_timeout);
+    TopicSync::ensure_internal_topic(*target_admin_, runs_topic_,
+                                     settings_.checkpoints_replication_factor,
+                                     settings_.admin_timeout);
     thread_ = std::thread([this] { run(); });
     return {};
 }
@@ -167,6 +171,7 @@ Result<std::vector<GroupOffsetReport>> CheckpointTask::report(const std::string&
         if (auto st = open(); !st) {
             return st.error();
         }
+        load_runs();
     }
     if (!catch_up_syncs()) {
         return make_error("cluster '" + syncs_reader_->topic() +
@@ -266,7 +271,7 @@ void CheckpointTask::consume_syncs(std::chrono::milliseconds wait) {
                           std::to_string(offset) + ": skipping a record: " + sync.error().message);
                 return;
             }
-            translator_.handle(*sync);
+            translator_.handle(*sync, offset);
         },
         wait);
     if (!st) {
@@ -284,7 +289,7 @@ bool CheckpointTask::catch_up_syncs() {
                           std::to_string(offset) + ": skipping a record: " + sync.error().message);
                 return;
             }
-            translator_.handle(*sync);
+            translator_.handle(*sync, offset);
         },
         settings_.admin_timeout);
     if (!done) {
@@ -297,6 +302,125 @@ bool CheckpointTask::catch_up_syncs() {
     }
     gap_cache_.clear();
     return *done;
+}
+
+bool CheckpointTask::read_runs(PersistedRuns& out) {
+    auto reader = PartitionReader::create(target_consumer_spec_, runs_topic_);
+    if (!reader) {
+        log::warn("flow " + name_ + ": " + reader.error().message);
+        return false;
+    }
+    PersistedRuns loaded;
+    size_t skipped = 0;
+    auto done = reader->read_to_end(
+        [&](std::string_view key, std::string_view value, int64_t /*offset*/) {
+            auto k = decode_run_key(key);
+            if (!k) {
+                ++skipped;
+                return;
+            }
+            if (value.data() == nullptr) {
+                loaded.apply_record(*k, std::nullopt);
+                return;
+            }
+            auto run = decode_run(key, value);
+            if (!run) {
+                ++skipped;
+                return;
+            }
+            loaded.apply_record(*k, *run);
+        },
+        settings_.admin_timeout);
+    if (skipped > 0) {
+        log::warn("flow " + name_ + ": cluster '" + settings_.target_alias + "' topic '" +
+                  runs_topic_ + "': skipped " + std::to_string(skipped) + " undecodable record(s)");
+    }
+    if (!done || !*done) {
+        log::warn("flow " + name_ + ": cluster '" + settings_.target_alias + "' topic '" +
+                  runs_topic_ + "': not read to the end" +
+                  (done ? std::string(" within admin.timeout.ms") : ": " + done.error().message));
+        return false;
+    }
+    out = std::move(loaded);
+    return true;
+}
+
+void CheckpointTask::load_runs() {
+    PersistedRuns loaded;
+    if (!read_runs(loaded)) {
+        log::warn("flow " + name_ +
+                  ": translating from the offset syncs alone; what compaction "
+                  "removed from them falls back to MM2's rule");
+        return;
+    }
+    auto runs = loaded.all();
+    const size_t read = runs.size();
+    const bool on_source = settings_.offset_syncs_location == config::OffsetSyncsLocation::source;
+    auto& syncs_admin = on_source ? *source_admin_ : *target_admin_;
+    if (auto wm = syncs_admin.watermarks(offset_syncs_topic_, 0, settings_.admin_timeout)) {
+        runs = runs_within(std::move(runs), wm->second);
+        if (runs.size() != read) {
+            log::warn("flow " + name_ + ": topic '" + runs_topic_ + "': " +
+                      std::to_string(read - runs.size()) + " run(s) ignored: they refer to " +
+                      "offset syncs past the end of '" + offset_syncs_topic_ + "' (recreated?)");
+        }
+    } else {
+        runs.clear(); // no offset syncs (yet): the runs describe another history
+    }
+    translator_.load_runs(runs);
+    persisted_runs_ = std::move(loaded);
+    persisted_runs_read_ = true;
+    if (!runs.empty()) {
+        log::info("flow " + name_ + ": " + std::to_string(runs.size()) +
+                  " offset run(s) loaded from '" + runs_topic_ + "'");
+    }
+}
+
+Status CheckpointTask::persist_runs() {
+    if (!persisted_runs_read_) {
+        PersistedRuns view;
+        if (!read_runs(view)) {
+            return make_error("cluster '" + settings_.target_alias + "' topic '" + runs_topic_ +
+                              "': cannot read the offset runs written so far");
+        }
+        persisted_runs_ = std::move(view);
+        persisted_runs_read_ = true;
+    }
+    const auto changes = persisted_runs_.diff(translator_.runs());
+    if (changes.empty()) {
+        return {};
+    }
+    for (const auto& c : changes) {
+        auto key = encode_run_key(c.run);
+        auto value = c.tombstone ? Result<std::string>(std::string()) : encode_run_value(c.run);
+        if (!key || !value) {
+            return make_error("topic '" + c.run.topic + "' partition " +
+                              std::to_string(c.run.partition) + ": cannot encode an offset run: " +
+                              (key ? value.error().message : key.error().message));
+        }
+        auto err = rd_kafka_producev(
+            producer_.get(), RD_KAFKA_V_TOPIC(runs_topic_.c_str()), RD_KAFKA_V_PARTITION(0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key->data(), key->size()),
+            RD_KAFKA_V_VALUE(c.tombstone ? nullptr : value->data(),
+                             c.tombstone ? 0 : value->size()),
+            RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return make_error("cluster '" + settings_.target_alias + "' topic '" + runs_topic_ +
+                              "': cannot produce: " + rd_kafka_err2str(err));
+        }
+    }
+    const uint64_t errors_before = delivery_errors_.load();
+    if (rd_kafka_flush(producer_.get(), static_cast<int>(settings_.admin_timeout.count())) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        delivery_errors_.load() != errors_before) {
+        persisted_runs_read_ = false; // unknown what landed: read the topic again next time
+        return make_error("cluster '" + settings_.target_alias + "' topic '" + runs_topic_ +
+                          "': offset runs not acknowledged; written again next time");
+    }
+    persisted_runs_.apply(changes);
+    log::debug("flow " + name_ + ": " + std::to_string(changes.size()) +
+               " offset run record(s) written");
+    return {};
 }
 
 Status CheckpointTask::load_checkpoints() {
@@ -327,6 +451,7 @@ void CheckpointTask::run() {
     bool was_leader = false;
     auto next_emit = Clock::now();
     auto next_sync = Clock::now() + settings_.sync_group_offsets_interval;
+    load_runs();
     catch_up_syncs();
     while (!stopping_.load()) {
         consume_syncs(std::chrono::milliseconds(100));
@@ -334,6 +459,7 @@ void CheckpointTask::run() {
         if (!leader) {
             was_leader = false;
             store_loaded_ = false;
+            persisted_runs_read_ = false;
             continue;
         }
         if (!was_leader) {
@@ -356,6 +482,9 @@ void CheckpointTask::run() {
             if (auto st = emit_checkpoints(); !st) {
                 ++stats_->errors;
                 log::warn("flow " + name_ + ": checkpoints: " + st.error().message);
+            } else if (auto runs = persist_runs(); !runs) {
+                ++stats_->errors;
+                log::warn("flow " + name_ + ": offset runs: " + runs.error().message);
             }
         }
         if (settings_.sync_group_offsets_enabled && Clock::now() >= next_sync) {

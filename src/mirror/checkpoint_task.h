@@ -1,7 +1,10 @@
 // CheckpointTask: what MM2's MirrorCheckpointConnector and its task do for one source->target
 // flow (spec §1.2, §5.3-5.5), with exact translation (mirror/offset_translator.h, ADR 0004):
-//   * tails partition 0 of the offset-syncs topic from the beginning into an OffsetTranslator
-//     (so exactness survives restarts: the map is rebuilt from the topic);
+//   * loads the intervals persisted in `kmirror-offset-runs.<source>.internal` on the target
+//     (offset_runs.h), then tails partition 0 of the offset-syncs topic from the beginning into
+//     an OffsetTranslator (so exactness survives restarts and compaction of the syncs topic);
+//   * while leader, after each emission writes the intervals that changed since the last one to
+//     the offset runs topic (tombstones for the ones the translator forgot);
 //   * every emit.checkpoints.interval.seconds, lists the source's consumer groups (GroupFilter;
 //     kmirror's own groups never), fetches their committed offsets, translates them and writes
 //     Checkpoint records in MM2's byte format to partition 0 of `<source>.checkpoints.internal`
@@ -19,6 +22,7 @@
 #include "kafka/admin.h"
 #include "kafka/client.h"
 #include "mirror/checkpoint_store.h"
+#include "mirror/offset_runs.h"
 #include "mirror/offset_translator.h"
 #include "mirror/partition_reader.h"
 #include "mirror/replication_policy.h"
@@ -98,6 +102,10 @@ private:
     bool wait_for(std::chrono::milliseconds d); // false when stopping
     void consume_syncs(std::chrono::milliseconds wait);
     bool catch_up_syncs(); // reads the offset-syncs topic to its current end
+    // Reads the offset runs topic into `out`; false (logged) when it could not be read.
+    bool read_runs(PersistedRuns& out);
+    void load_runs();      // before the first catch_up_syncs: the translator starts from them
+    Status persist_runs(); // leader only: writes what the translator proved since last time
     Status load_checkpoints();
     void publish_group_metrics(const std::map<std::string, bool>& groups);
     Status emit_checkpoints();
@@ -116,6 +124,7 @@ private:
     std::string progress_group_;
     std::string offset_syncs_topic_;
     std::string checkpoints_topic_;
+    std::string runs_topic_;
     kafka::ClientSpec offset_syncs_consumer_spec_;
     kafka::ClientSpec source_consumer_spec_;
     kafka::ClientSpec source_admin_spec_;
@@ -136,6 +145,8 @@ private:
     OffsetTranslator translator_;
     CheckpointStore store_;
     bool store_loaded_ = false;
+    PersistedRuns persisted_runs_;     // what the offset runs topic holds (leader's view)
+    bool persisted_runs_read_ = false; // re-read when this process becomes leader
     // (topic, partition, from, to) -> the gap holds no record; cleared when syncs move on.
     std::map<std::tuple<std::string, int32_t, int64_t, int64_t>, bool> gap_cache_;
 

@@ -1,5 +1,7 @@
 #include "mirror/offset_translator.h"
 
+#include <algorithm>
+
 namespace kmirror::mirror {
 
 void OffsetTranslator::mark_read_to_end() {
@@ -46,7 +48,7 @@ void OffsetTranslator::truncate_from(PartitionState& st, int64_t upstream) {
     }
 }
 
-void OffsetTranslator::handle(const OffsetSync& sync) {
+void OffsetTranslator::handle(const OffsetSync& sync, int64_t log_offset) {
     const SyncPoint s{sync.upstream_offset, sync.downstream_offset};
     if (s.upstream < 0 || s.downstream < 0) {
         return; // never written by a replicating task; nothing exact to learn
@@ -55,8 +57,13 @@ void OffsetTranslator::handle(const OffsetSync& sync) {
     auto& st = it->second;
     if (inserted) {
         start(st, s);
+        st.through = log_offset;
         return;
     }
+    if (log_offset >= 0 && log_offset <= st.loaded_through) {
+        return; // already part of the runs loaded for this partition
+    }
+    st.through = std::max(st.through, log_offset);
     const SyncPoint t = st.last;
     if (s == t) {
         return; // the same record synced again (e.g. at a flush)
@@ -80,6 +87,39 @@ void OffsetTranslator::handle(const OffsetSync& sync) {
         add(st, Interval{s.upstream, s.upstream, s.downstream, false});
     }
     st.last = s;
+}
+
+void OffsetTranslator::load_runs(const std::vector<OffsetRun>& runs) {
+    std::map<Key, std::vector<OffsetRun>> by_partition;
+    for (const auto& r : runs) {
+        by_partition[Key{r.topic, r.partition}].push_back(r);
+    }
+    for (auto& [key, list] : by_partition) {
+        auto kept = consistent_runs(std::move(list));
+        if (kept.empty()) {
+            continue;
+        }
+        PartitionState st;
+        for (const auto& r : kept) {
+            st.intervals[r.upstream_lo] =
+                Interval{r.upstream_lo, r.upstream_hi, r.downstream_lo, r.kind == RunKind::dense};
+            st.through = std::max(st.through, r.through);
+        }
+        st.last = SyncPoint{kept.back().upstream_hi, kept.back().downstream_hi()};
+        st.loaded_through = st.through;
+        partitions_[key] = std::move(st);
+    }
+}
+
+std::vector<OffsetRun> OffsetTranslator::runs() const {
+    std::vector<OffsetRun> out;
+    for (const auto& [key, st] : partitions_) {
+        for (const auto& [lo, iv] : st.intervals) {
+            out.push_back(OffsetRun{key.first, key.second, iv.lo, iv.hi, iv.d_lo,
+                                    iv.dense ? RunKind::dense : RunKind::constant, st.through});
+        }
+    }
+    return out;
 }
 
 Translation OffsetTranslator::translate(const std::string& topic, int32_t partition,

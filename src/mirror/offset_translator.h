@@ -21,10 +21,16 @@
 // Every sync is kept (runs merge into one interval), so that answer is never further back than
 // OffsetSyncStore's, which forgets syncs exponentially.
 //
+// Persistence (offset_runs.h): runs() exports every interval proved so far; load_runs() puts
+// intervals loaded from the offset runs topic back before the offset syncs are read, so that
+// exactness survives compaction of the offset-syncs topic. Syncs at or below the offset-syncs
+// topic offset a loaded partition reflects (`through`) are then skipped as already known.
+//
 // Pure logic, no I/O. Thread rules: not thread-safe; owned by the checkpoint task's thread.
 #pragma once
 
 #include "mirror/formats.h"
+#include "mirror/offset_runs.h"
 #include "mirror/progress_tracker.h"
 
 #include <cstdint>
@@ -32,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kmirror::mirror {
 
@@ -57,8 +64,15 @@ struct Translation {
 
 class OffsetTranslator {
 public:
-    // Ingests one record of the offset-syncs topic, in topic order.
-    void handle(const OffsetSync& sync);
+    // Ingests one record of the offset-syncs topic, in topic order. `log_offset` is its offset
+    // in that topic (-1: unknown; never skipped).
+    void handle(const OffsetSync& sync, int64_t log_offset = -1);
+    // Before any handle(): the intervals loaded from the offset runs topic (any order, several
+    // partitions; see consistent_runs). Replaces what is known of those partitions.
+    void load_runs(const std::vector<OffsetRun>& runs);
+    // Every interval known, by (topic, partition) then upstream offset, each with `through` =
+    // the offset-syncs topic offset of the partition's latest sync handled.
+    std::vector<OffsetRun> runs() const;
     // The initial read of the offset-syncs topic reached the end: translations may be given.
     void mark_read_to_end();
     bool read_to_end() const { return read_to_end_; }
@@ -83,6 +97,8 @@ private:
     struct PartitionState {
         std::map<int64_t, Interval> intervals; // by lo; disjoint; every hi <= last.upstream
         SyncPoint last;
+        int64_t through = -1;        // offset-syncs topic offset of `last`, -1 if unknown
+        int64_t loaded_through = -1; // syncs at or below this offset were loaded as runs
     };
     using Key = std::pair<std::string, int32_t>;
 

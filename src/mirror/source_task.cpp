@@ -26,16 +26,6 @@ int64_t record_bytes(const rd_kafka_message_t* m) {
     return static_cast<int64_t>(m->len + m->key_len);
 }
 
-std::string setting(const kafka::Settings& settings, const std::string& key) {
-    std::string value;
-    for (const auto& [k, v] : settings) {
-        if (k == key) {
-            value = v; // the last one wins, as in librdkafka
-        }
-    }
-    return value;
-}
-
 void dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
     static_cast<MirrorSourceTask*>(opaque)->on_delivery(message);
 }
@@ -110,9 +100,10 @@ Status MirrorSourceTask::open() {
     // records go to the producer only up to about one batch beyond what has been acknowledged;
     // later ones wait here (bounded), which keeps the producer's queue for that partition empty
     // while its batch is out.
-    if (setting(clients_.target_producer.settings, "enable.idempotence") != "false") {
+    if (kafka::setting_value(clients_.target_producer.settings, "enable.idempotence") != "false") {
         int64_t batch_bytes = kDefaultBatchBytes;
-        if (auto v = setting(clients_.target_producer.settings, "batch.size"); !v.empty()) {
+        if (auto v = kafka::setting_value(clients_.target_producer.settings, "batch.size");
+            !v.empty()) {
             batch_bytes = std::max<int64_t>(1, std::strtoll(v.c_str(), nullptr, 10));
         }
         // Below batch.size: librdkafka counts framing and headers on top of key and value, and
@@ -365,6 +356,25 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
     }
 }
 
+const Mm2Progress& MirrorSourceTask::mm2_progress() {
+    if (!mm2_progress_) {
+        auto read =
+            read_mm2_progress(clients_.target_group, settings_.mm2_offsets_topic, settings_.name,
+                              settings_.source_alias, settings_.admin_timeout);
+        if (read) {
+            log::debug("cluster '" + settings_.target_alias + "' topic '" +
+                       settings_.mm2_offsets_topic + "': MirrorMaker 2 progress of connector '" +
+                       settings_.name + "' for " + std::to_string(read->size()) +
+                       " partition(s) of cluster '" + settings_.source_alias + "'");
+            mm2_progress_ = std::move(read).value();
+        } else {
+            log::debug("no MirrorMaker 2 progress: " + read.error().message);
+            mm2_progress_.emplace();
+        }
+    }
+    return *mm2_progress_;
+}
+
 void MirrorSourceTask::start_pending_partitions() {
     if (pending_start_.empty() || Clock::now() < start_retry_at_) {
         return;
@@ -410,7 +420,20 @@ void MirrorSourceTask::start_pending_partitions() {
             continue;
         }
         int64_t start = 0;
-        const int64_t committed = e.err == RD_KAFKA_RESP_ERR_NO_ERROR ? e.offset : -1;
+        int64_t committed = e.err == RD_KAFKA_RESP_ERR_NO_ERROR ? e.offset : -1;
+        if (committed < 0) {
+            // No progress of kmirror's own (which always wins): a take-over from MirrorMaker 2
+            // resumes right after the last record MM2 copied.
+            const auto& mm2 = mm2_progress();
+            if (auto m = mm2.find({owned.source_topic, owned.partition}); m != mm2.end()) {
+                committed = m->second + 1;
+                log::info(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                          ": resuming after MirrorMaker 2's progress at offset " +
+                          std::to_string(m->second) + " (from topic '" +
+                          settings_.mm2_offsets_topic + "' on cluster '" + settings_.target_alias +
+                          "')");
+            }
+        }
         if (committed >= 0) {
             start = committed;
             if (committed < low) {

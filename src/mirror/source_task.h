@@ -18,6 +18,7 @@
 #include "config/connector_config.h"
 #include "kafka/client.h"
 #include "kafka/handles.h"
+#include "mirror/mm2_progress.h"
 #include "mirror/progress_tracker.h"
 #include "util/result.h"
 
@@ -115,6 +116,7 @@ private:
     Status open();
     void apply_topic_changes();
     void start_pending_partitions();
+    const Mm2Progress& mm2_progress();
     Status pump_records();
     bool produce(rd_kafka_message_t* message);
     void hand_over(rd_kafka_message_t* message);
@@ -146,6 +148,7 @@ private:
     std::map<std::pair<std::string, int32_t>, Key> by_source_;          // source tp -> owned key
     std::map<std::pair<const void*, int32_t>, Owned*> owned_by_handle_; // cache of find_owned
     std::vector<Key> pending_start_;
+    std::optional<Mm2Progress> mm2_progress_; // MM2's progress, read once at the first need
     TopicMap topics_;
     std::set<std::string> subscribed_;
 
