@@ -654,6 +654,9 @@ def main(argv: list[str]) -> int:
                     help="100k records and 20 s steady state (for development)")
     ap.add_argument("--skip-mm2", action="store_true")
     ap.add_argument("--skip-kmirror", action="store_true")
+    ap.add_argument("--mm2-first", action="store_true",
+                    help="run MM2 before kmirror (the first replicator's steady phase runs on "
+                         "colder brokers)")
     ap.add_argument("--no-seed-tuning", action="store_true",
                     help="leave client settings at their defaults instead of the seed's mm2-msc tuning")
     ap.add_argument("--mm2-heap", default=MM2_HEAP, help=f"MM2 JVM heap options (default '{MM2_HEAP}')")
@@ -721,6 +724,8 @@ def main(argv: list[str]) -> int:
                                   "consume_records_per_s": cons["records_per_s"]}
             plan = [("kmirror", "km")] if not a.skip_kmirror else []
             plan += [("mm2", "mm")] if not a.skip_mm2 else []
+            if a.mm2_first:
+                plan.reverse()
             for name, alias in plan:
                 try:
                     result["replicators"][name] = run_replicator(name, alias, a, tools, work,

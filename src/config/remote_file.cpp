@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -131,8 +132,23 @@ Result<Target> target_for(const S3Uri& uri, const kafka::aws::AwsContext& ctx) {
     return t;
 }
 
-void remove_process_files() {
-    TempFiles::process().remove_all();
+// Every live TempFiles, for the exit handler. Leaked: the handler may run after statics are gone.
+struct LiveTempFiles {
+    std::mutex mutex;
+    std::set<TempFiles*> all;
+};
+
+LiveTempFiles& live_temp_files() {
+    static auto* live = new LiveTempFiles();
+    return *live;
+}
+
+void remove_live_files() {
+    auto& live = live_temp_files();
+    std::lock_guard<std::mutex> lock(live.mutex);
+    for (TempFiles* t : live.all) {
+        t->remove_all();
+    }
 }
 
 } // namespace
@@ -245,16 +261,25 @@ Result<std::string> S3Fetcher::get(const S3Uri& uri) {
 
 // ---- TempFiles ------------------------------------------------------------------------------
 
+TempFiles::TempFiles() {
+    static std::once_flag handler;
+    std::call_once(handler, [] { std::atexit(remove_live_files); });
+    auto& live = live_temp_files();
+    std::lock_guard<std::mutex> lock(live.mutex);
+    live.all.insert(this);
+}
+
 TempFiles::~TempFiles() {
+    {
+        auto& live = live_temp_files();
+        std::lock_guard<std::mutex> lock(live.mutex);
+        live.all.erase(this);
+    }
     remove_all();
 }
 
 TempFiles& TempFiles::process() {
-    static TempFiles* instance = [] {
-        auto* t = new TempFiles(); // never destroyed: the atexit handler may run after statics
-        std::atexit(remove_process_files);
-        return t;
-    }();
+    static TempFiles* instance = new TempFiles(); // never destroyed: removed by the exit handler
     return *instance;
 }
 

@@ -8,8 +8,9 @@
 // Region: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1.
 //
 // Key material is written to private files (directory 0700, files 0600) that are removed when the
-// TempFiles object is destroyed and, for TempFiles::process(), at process exit. Error texts name
-// the URI and the cause, never credentials or object contents.
+// TempFiles object is destroyed and, for every TempFiles still alive then, at process exit
+// (std::exit / return from main). Error texts name the URI and the cause, never credentials or
+// object contents.
 #pragma once
 
 #include "config/interpolate.h"
@@ -53,15 +54,16 @@ private:
     std::shared_ptr<kafka::aws::CachedCredentials> credentials_;
 };
 
-// Private temporary files; removed by the destructor (and by remove_all()).
+// Private temporary files; removed by the destructor (and by remove_all()) and, while the object
+// is alive, at process exit (an std::atexit handler walks all live instances).
 class TempFiles {
 public:
-    TempFiles() = default;
+    TempFiles();
     ~TempFiles();
     TempFiles(const TempFiles&) = delete;
     TempFiles& operator=(const TempFiles&) = delete;
 
-    // The process-wide instance; its files are also removed at exit (std::atexit).
+    // The process-wide instance (never destroyed; its files are removed at exit).
     static TempFiles& process();
 
     // Writes `contents` to a new 0600 file whose name ends in `suffix` (e.g. ".jks").
@@ -83,7 +85,9 @@ Result<std::string> read_location(const std::string& location, S3Fetcher& s3);
 // *.keytab.
 bool is_file_key(std::string_view key);
 
-// Replaces every s3:// value under a file key with a private temporary copy of the object.
+// Replaces every s3:// value under a file key with a private temporary copy of the object. Used
+// for properties files (load_properties) and for connector configurations when a worker starts
+// a connector (connect/connector_runner.h). Errors name the key and the URI.
 Status materialize_remote_files(Properties& props, S3Fetcher& s3, TempFiles& temp);
 
 // The configuration as ECS delivers it: read `location` (path or s3://), parse it as a Java

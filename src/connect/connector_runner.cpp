@@ -4,6 +4,8 @@
 #include "config/connector_config.h"
 #include "mirror/client_spec.h"
 
+#include <optional>
+
 namespace kmirror::connect {
 namespace {
 
@@ -51,19 +53,38 @@ ConnectorRunner::~ConnectorRunner() {
     stop();
 }
 
-Result<std::unique_ptr<ConnectorRunner>> ConnectorRunner::create(const std::string& name,
-                                                                 const ConnectorConfig& config,
-                                                                 const std::string& worker_group) {
-    auto plugin = find_plugin(config.count("connector.class") ? config.at("connector.class") : "");
-    if (!plugin) {
-        return make_error("unknown connector.class");
-    }
+Result<Properties> runner_properties(const std::string& name, const ConnectorConfig& config,
+                                     const std::string& worker_group, config::S3Fetcher& s3,
+                                     config::TempFiles& temp) {
     auto props = to_properties(config);
     props.set("name", name);
     if (!props.contains("kmirror.progress.group.id")) {
         props.set("kmirror.progress.group.id", progress_group_name(worker_group, name));
     }
+    if (auto st = config::materialize_remote_files(props, s3, temp); !st) {
+        return make_error("cannot fetch key material: " + st.error().message);
+    }
+    return props;
+}
+
+Result<std::unique_ptr<ConnectorRunner>> ConnectorRunner::create(const std::string& name,
+                                                                 const ConnectorConfig& config,
+                                                                 const std::string& worker_group,
+                                                                 config::S3Fetcher* s3) {
+    auto plugin = find_plugin(config.count("connector.class") ? config.at("connector.class") : "");
+    if (!plugin) {
+        return make_error("unknown connector.class");
+    }
     std::unique_ptr<ConnectorRunner> r(new ConnectorRunner());
+    std::optional<config::S3Fetcher> default_s3;
+    if (s3 == nullptr) {
+        s3 = &default_s3.emplace();
+    }
+    auto fetched = runner_properties(name, config, worker_group, *s3, r->key_material_);
+    if (!fetched) {
+        return fetched.error(); // r and the files fetched so far are removed
+    }
+    const Properties props = std::move(fetched).value();
     r->kind_ = plugin->kind;
     const std::string leader_group = "kmirror-" + worker_group + "-leader-" + name;
     switch (plugin->kind) {

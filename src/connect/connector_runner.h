@@ -3,8 +3,15 @@
 // MirrorCheckpointConnector / MirrorHeartbeatConnector -> the checkpoint / heartbeat task behind
 // a LeaderElector group on the target, so only one worker of the cluster does the work.
 // Threads: created, started and stopped by the herder thread; report() from any thread.
+//
+// Key material: `*.location` / `*.keytab` values of the connector config that are s3:// URIs are
+// fetched when the runner is created (i.e. when this worker starts the connector, not when the
+// config is PUT: the stored config keeps the URI) into private temporary files owned by the
+// runner and removed with it, or at exit (config/remote_file.h, the same code `kmirror run` uses
+// for mm2.properties). Connector configs are otherwise literal: no ${VAR} interpolation.
 #pragma once
 
+#include "config/remote_file.h"
 #include "connect/cluster_status.h"
 #include "connect/connector_plugins.h"
 #include "mirror/checkpoint_task.h"
@@ -23,11 +30,21 @@ namespace kmirror::connect {
 // kmirror.progress.group.id): scoped by the worker group.id, as Connect scopes source offsets.
 std::string progress_group_name(const std::string& worker_group, const std::string& connector);
 
+// The properties a runner of connector `name` works with: the stored config plus `name` and the
+// default kmirror.progress.group.id, with s3:// key material fetched into `temp`. Errors name the
+// key and the URI, never a value of the config.
+Result<Properties> runner_properties(const std::string& name, const ConnectorConfig& config,
+                                     const std::string& worker_group, config::S3Fetcher& s3,
+                                     config::TempFiles& temp);
+
 class ConnectorRunner {
 public:
     // `worker_group`: the worker's group.id, scoping kmirror's own groups on the target.
-    static Result<std::unique_ptr<ConnectorRunner>>
-    create(const std::string& name, const ConnectorConfig& config, const std::string& worker_group);
+    // `s3`: fetches s3:// key material; null: one with the default AWS credential chain.
+    static Result<std::unique_ptr<ConnectorRunner>> create(const std::string& name,
+                                                           const ConnectorConfig& config,
+                                                           const std::string& worker_group,
+                                                           config::S3Fetcher* s3 = nullptr);
     ~ConnectorRunner();
     ConnectorRunner(const ConnectorRunner&) = delete;
     ConnectorRunner& operator=(const ConnectorRunner&) = delete;
@@ -40,6 +57,8 @@ public:
 private:
     ConnectorRunner() = default;
 
+    // Declared first so that the files outlive the clients using them.
+    config::TempFiles key_material_;
     ConnectorKind kind_ = ConnectorKind::source;
     std::vector<std::string> notes_;
     std::unique_ptr<mirror::Flow> flow_;
