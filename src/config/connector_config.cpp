@@ -155,6 +155,7 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
     int64_t admin_ms = s.admin_timeout.count();
     int64_t flush_ms = s.progress_commit_interval.count();
     int64_t inflight = s.max_in_flight_bytes;
+    int64_t tasks = s.tasks_max;
     for (Status st : {
              get_bool(cfg, "enabled", s.enabled),
              get_int(cfg, "replication.factor", rf, -1, 32767),
@@ -171,6 +172,7 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
              get_int(cfg, "admin.timeout.ms", admin_ms, 1, INT32_MAX),
              get_int(cfg, "offset.flush.interval.ms", flush_ms, 10, INT32_MAX),
              get_int(cfg, "kmirror.max.in.flight.bytes", inflight, 1 << 20, 1LL << 40),
+             get_int(cfg, "tasks.max", tasks, 1, INT32_MAX),
          }) {
         if (!st) {
             return st.error();
@@ -186,6 +188,7 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
     s.admin_timeout = std::chrono::milliseconds(admin_ms);
     s.progress_commit_interval = std::chrono::milliseconds(flush_ms);
     s.max_in_flight_bytes = inflight;
+    s.tasks_max = static_cast<int>(tasks);
 
     const std::string location = cfg.get("offset-syncs.topic.location", "source");
     if (location == "source") {

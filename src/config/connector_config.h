@@ -43,6 +43,9 @@ struct MirrorSourceSettings {
     std::string progress_group;                               // kmirror.progress.group.id
     StartPosition start_position = StartPosition::earliest;   // from consumer auto.offset.reset
     int64_t max_in_flight_bytes = 64LL << 20;                 // kmirror.max.in.flight.bytes
+    // tasks.max: MM2 runs that many tasks, each with its own producer; kmirror's task uses that
+    // many producer connections to the target (at most kMaxProducers), see source_task.cpp.
+    int tasks_max = 1;
     std::string mm2_offsets_topic; // kmirror.mm2.offsets.topic: MM2's progress, read at take-over
 
     // Java-named client settings, MM2 precedence already applied.

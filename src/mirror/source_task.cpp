@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kPollBatch = 2000;
 constexpr int64_t kDefaultBatchBytes = 1000000;
+constexpr int kMaxProducers = 8;
 constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
 constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
@@ -151,19 +152,33 @@ Status MirrorSourceTask::open() {
         source_ = std::move(handle).value();
         source_queue_.reset(rd_kafka_queue_get_consumer(source_.get()));
     }
-    {
-        auto conf = kafka::make_conf(clients_.target_producer);
+    // librdkafka puts one partition's batch in a ProduceRequest and an idempotent connection
+    // carries at most 5 requests at a time; tasks.max connections carry more (MM2 runs tasks.max
+    // tasks, each with its own producer). The producer queue bound is shared among them.
+    const int producers = std::clamp(settings_.tasks_max, 1, kMaxProducers);
+    kafka::ClientSpec producer_spec = clients_.target_producer;
+    if (producers > 1) {
+        const auto queue_kb =
+            kafka::setting_value(producer_spec.settings, "queue.buffering.max.kbytes");
+        if (!queue_kb.empty()) {
+            producer_spec.settings.emplace_back(
+                "queue.buffering.max.kbytes",
+                std::to_string(std::max<long long>(1024, std::stoll(queue_kb) / producers)));
+        }
+    }
+    for (int i = 0; i < producers; ++i) {
+        auto conf = kafka::make_conf(producer_spec);
         if (!conf) {
             return conf.error();
         }
         rd_kafka_conf_set_dr_msg_cb(conf->get(), dr_trampoline);
         rd_kafka_conf_set_opaque(conf->get(), this);
-        auto handle = kafka::make_client(kafka::ClientType::producer, std::move(conf).value(),
-                                         clients_.target_producer);
+        auto handle =
+            kafka::make_client(kafka::ClientType::producer, std::move(conf).value(), producer_spec);
         if (!handle) {
             return handle.error();
         }
-        producer_ = std::move(handle).value();
+        producers_.push_back(std::move(handle).value());
     }
     if (clients_.offset_syncs_producer) {
         auto handle = kafka::make_producer(*clients_.offset_syncs_producer);
@@ -334,7 +349,9 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
         return n;
     };
     while (in_flight() > 0 && Clock::now() < deadline) {
-        rd_kafka_poll(producer_.get(), 50);
+        for (const auto& producer : producers_) {
+            rd_kafka_poll(producer.get(), producers_.size() > 1 ? 10 : 50);
+        }
     }
     if (in_flight() > 0) {
         log::warn("flow " + settings_.source_alias + "->" + settings_.target_alias + ": " +
@@ -479,7 +496,11 @@ void MirrorSourceTask::start_pending_partitions() {
 }
 
 void MirrorSourceTask::service(int timeout_ms) {
-    rd_kafka_poll(producer_.get(), timeout_ms);
+    // The first producer waits (a delivery report ends the wait); the others are served.
+    rd_kafka_poll(producers_.front().get(), timeout_ms);
+    for (size_t i = 1; i < producers_.size(); ++i) {
+        rd_kafka_poll(producers_[i].get(), 0);
+    }
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(group_.get(), 0)) {
         kafka::MessagePtr drop(m); // the ownership group never fetches data we use
     }
@@ -508,13 +529,13 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
         if (headers != nullptr) {
             err = rd_kafka_producev(
-                producer_.get(), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                producer_for(partition), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
                 RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
                 RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
                 RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
         } else {
             err = rd_kafka_producev(
-                producer_.get(), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                producer_for(partition), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
                 RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
                 RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
                 RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
@@ -535,7 +556,7 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
         }
         if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && metadata_refreshes++ < 3) {
             // A partition added moments ago: the producer's metadata is older than it.
-            refresh_metadata(producer_.get(), owned->target_topic);
+            refresh_metadata(producer_for(partition), owned->target_topic);
             continue;
         }
         stats_->delivery_failures++;
@@ -869,10 +890,12 @@ void MirrorSourceTask::refresh_lag() {
 
 Status MirrorSourceTask::check_fatal() {
     char errstr[512];
-    if (rd_kafka_fatal_error(producer_.get(), errstr, sizeof errstr) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return make_error("cluster '" + settings_.target_alias +
-                          "': fatal producer error: " + errstr);
+    for (const auto& producer : producers_) {
+        if (rd_kafka_fatal_error(producer.get(), errstr, sizeof errstr) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return make_error("cluster '" + settings_.target_alias +
+                              "': fatal producer error: " + errstr);
+        }
     }
     return {};
 }
@@ -911,10 +934,12 @@ Status MirrorSourceTask::run() {
     // Records still unacknowledged after the release deadline are purged (the next owner copies
     // them again): their delivery reports release the source messages, which must all be gone
     // before the source consumer is closed.
-    if (rd_kafka_outq_len(producer_.get()) > 0) {
-        rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    for (const auto& producer : producers_) {
+        if (rd_kafka_outq_len(producer.get()) > 0) {
+            rd_kafka_purge(producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        }
+        rd_kafka_flush(producer.get(), 2000);
     }
-    rd_kafka_flush(producer_.get(), 2000);
     kafka::close_consumer(group_); // leaving the group hands partitions over at once
     source_queue_.reset();
     kafka::close_consumer(source_);

@@ -128,6 +128,9 @@ private:
     void flush_and_commit(bool sync, const std::vector<Key>* only = nullptr);
     void retry_failed_partitions();
     void release(const std::vector<Key>& keys, bool commit);
+    rd_kafka_t* producer_for(int32_t partition) const {
+        return producers_[static_cast<size_t>(partition) % producers_.size()].get();
+    }
     Owned* find_owned(const std::string& source_topic, int32_t partition);
     Owned* find_owned(rd_kafka_topic_t* rkt, int32_t partition);
     Status check_fatal();
@@ -139,7 +142,9 @@ private:
     SourceFlowProbe* probe_ = nullptr;
 
     kafka::HandlePtr source_;
-    kafka::HandlePtr producer_;
+    // Data producers: a partition always goes to producers_[partition % size] (its order and
+    // idempotence stay within one producer); more connections carry more requests at a time.
+    std::vector<kafka::HandlePtr> producers_;
     kafka::HandlePtr group_;
     kafka::HandlePtr sync_producer_;
     kafka::QueuePtr source_queue_;

@@ -235,6 +235,7 @@ TEST(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
     // Small batches: most records wait in the task for their partition's batch to be
     // acknowledged (the per-partition gate), so a stop also finds held records.
     f.clients.target_producer.settings.emplace_back("batch.size", "4096");
+    f.settings.tasks_max = 3; // three producer connections: a partition stays on one of them
     f.clients.source_consumer.settings.emplace_back("queued.max.messages.kbytes", "64");
     f.clients.source_consumer.settings.emplace_back("max.partition.fetch.bytes", "16384");
 
