@@ -152,7 +152,8 @@ std::vector<mirror::Checkpoint> read_checkpoints(const std::string& topic) {
 
 // A compacted topic: keyed records, with tiny segments so the broker's cleaner may punch holes.
 // The cleaner runs on its own schedule (log.cleaner.backoff.ms); holes are waited for briefly
-// only -- the translator's handling of holes is table-tested (offset_translator_test.cpp).
+// only -- the translator's handling of holes is table-tested (offset_translator_test.cpp). The
+// returned snapshot is what kmirror will find: the topic stops being compacted first.
 std::vector<TestRecord> make_compacted_topic(const std::string& topic) {
     const auto src = plaintext_settings(source_cluster());
     create_topic(src, topic, 1,
@@ -185,7 +186,22 @@ std::vector<TestRecord> make_compacted_topic(const std::string& topic) {
             return false;
         },
         20s, 1000ms);
-    return consume_all(src, topic, 30s);
+    // Freeze the topic: the cleaner runs every second on the bed and would otherwise keep
+    // removing superseded records after this snapshot, while kmirror replicates.
+    alter_topic_config(
+        src, topic,
+        {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}});
+    std::vector<TestRecord> stable = consume_all(src, topic, 30s);
+    int reads = 0;
+    (void)eventually(
+        [&] { // the same records in two reads more than a cleaner pause apart
+            auto again = consume_all(src, topic, 30s);
+            const bool same = ++reads > 1 && again.size() == stable.size();
+            stable = std::move(again);
+            return same;
+        },
+        20s, 1500ms);
+    return stable;
 }
 
 // The cut-over: groups stop on the source at arbitrary positions; after a sync interval the same
