@@ -15,6 +15,7 @@
 #include "mirror/mm2_progress.h"
 #include "support/testbed.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -302,7 +303,14 @@ Mm2Phase run_mm2() {
             }
             const mirror::Mm2Progress copied = {
                 {{a, 0}, kRecordsA - 1}, {{a, 1}, kRecordsA - 1}, {{b, 0}, kRecordsB - 1}};
-            if (read_progress(m) != copied) {
+            // Only these partitions: MM2 also replicates (and stores progress for) the source's
+            // `heartbeats` topic when earlier tests on the bed wrote to it.
+            const auto progress = read_progress(m);
+            const bool all_copied = std::all_of(copied.begin(), copied.end(), [&](const auto& e) {
+                const auto it = progress.find(e.first);
+                return it != progress.end() && it->second == e.second;
+            });
+            if (!all_copied) {
                 waiting_for =
                     "MM2's progress at the last record of every partition in " + m.offsets_topic();
                 return false;
