@@ -47,57 +47,7 @@ std::string write_mm2(const std::string& topic_regex, const std::string& group_r
     return path;
 }
 
-kafka::Admin admin_for(const ClusterEndpoints& cluster) {
-    kafka::ClientSpec spec;
-    spec.cluster = cluster.name;
-    spec.role = "test-admin";
-    spec.settings = plaintext_settings(cluster);
-    auto admin = kafka::Admin::create(spec);
-    if (!admin) {
-        throw std::runtime_error(admin.error().message);
-    }
-    return std::move(admin).value();
-}
-
-using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
-
-void commit(const ClusterEndpoints& cluster, const std::string& group, const Offsets& offsets) {
-    // A consumer that never joins commits for the (empty) group, with metadata. A fresh broker
-    // answers "coordinator load in progress" for a while: retried.
-    kafka::ClientSpec spec;
-    spec.cluster = cluster.name;
-    spec.role = "test-committer";
-    spec.settings = plaintext_settings(cluster);
-    spec.settings.emplace_back("group.id", group);
-    spec.settings.emplace_back("enable.auto.commit", "false");
-    auto consumer = kafka::make_consumer(spec);
-    if (!consumer) {
-        throw std::runtime_error(consumer.error().message);
-    }
-    std::string last_error;
-    const bool ok = eventually(
-        [&] {
-            auto list = kafka::make_partition_list();
-            std::vector<std::string> metadata;
-            for (const auto& [tp, off] : offsets) {
-                auto* e =
-                    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second);
-                e->offset = off;
-                const std::string meta = "meta-" + std::to_string(off);
-                e->metadata = std::malloc(meta.size());
-                std::memcpy(e->metadata, meta.data(), meta.size());
-                e->metadata_size = meta.size();
-            }
-            auto err = rd_kafka_commit(consumer->get(), list.get(), 0);
-            last_error = rd_kafka_err2str(err);
-            return err == RD_KAFKA_RESP_ERR_NO_ERROR;
-        },
-        30s, 500ms);
-    kafka::close_consumer(*consumer);
-    if (!ok) {
-        throw std::runtime_error("commit for group '" + group + "': " + last_error);
-    }
-}
+using Offsets = GroupOffsets;
 
 Offsets committed(const ClusterEndpoints& cluster, const std::string& group,
                   const std::vector<kafka::TopicPartitionKey>& partitions) {
@@ -253,7 +203,7 @@ TEST(Checkpoint, CutOverResumesExactlyAtTheFirstUnconsumedRecord) {
         {prefix + "-compact-first", {{{compacted, 0}, compacted_records.front().offset}}},
     };
     for (const auto& [group, offsets] : groups) {
-        commit(source_cluster(), group, offsets);
+        commit_group_offsets(source_cluster(), group, offsets);
     }
 
     const auto mm2 = write_mm2(plain + "|" + txn + "|" + compacted, prefix + ".*");
@@ -356,8 +306,8 @@ TEST(Checkpoint, ActiveTargetConsumerBlocksOnlyItsOwnGroup) {
     const std::string prefix = unique_name("active");
     const std::string busy = prefix + "-busy";
     const std::string idle = prefix + "-idle";
-    commit(source_cluster(), busy, {{{topic, 0}, 20}});
-    commit(source_cluster(), idle, {{{topic, 0}, 30}});
+    commit_group_offsets(source_cluster(), busy, {{{topic, 0}, 20}});
+    commit_group_offsets(source_cluster(), idle, {{{topic, 0}, 30}});
 
     const auto mm2 = write_mm2(topic, prefix + ".*");
     ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
@@ -446,7 +396,7 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
     const std::string prefix = unique_name("reset");
     const std::string group = prefix + "-g";
     const std::string witness = prefix + "-witness";
-    commit(source_cluster(), group, {{{topic, 0}, 60}});
+    commit_group_offsets(source_cluster(), group, {{{topic, 0}, 60}});
 
     const auto mm2 = write_mm2(topic, prefix + ".*");
     ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
@@ -459,7 +409,7 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
         60s))
         << proc.log();
 
-    commit(source_cluster(), group, {{{topic, 0}, 25}});
+    commit_group_offsets(source_cluster(), group, {{{topic, 0}, 25}});
     ASSERT_TRUE(eventually(
         [&] {
             for (const auto& c : read_checkpoints("source.checkpoints.internal")) {
@@ -472,7 +422,7 @@ TEST(Checkpoint, GroupResetBackwardsFollowsMm2Rule) {
         30s))
         << proc.log();
     // A group committed after the reset reaching the target proves offset sync ran since.
-    commit(source_cluster(), witness, {{{topic, 0}, 10}});
+    commit_group_offsets(source_cluster(), witness, {{{topic, 0}, 10}});
     ASSERT_TRUE(eventually(
         [&] {
             return committed_or_empty(target_cluster(), witness, {{remote, 0}}).size() == 1;
@@ -490,7 +440,7 @@ TEST(Checkpoint, JavaRemoteClusterUtilsReadsOurCheckpoints) {
     create_topic(src, topic, 2);
     produce(src, topic, make_records(120, 2, "java"));
     const std::string group = unique_name("java-g");
-    commit(source_cluster(), group, {{{topic, 0}, 37}, {{topic, 1}, 12}});
+    commit_group_offsets(source_cluster(), group, {{{topic, 0}, 37}, {{topic, 1}, 12}});
 
     const int metrics_port = free_loopback_port();
     const auto mm2 = write_mm2(

@@ -64,45 +64,9 @@ std::string write_mm2(const Aliases& a, const std::string& topics, const std::st
     return path;
 }
 
-kafka::Admin admin_for(const ClusterEndpoints& cluster) {
-    kafka::ClientSpec spec;
-    spec.cluster = cluster.name;
-    spec.role = "test-admin";
-    spec.settings = plaintext_settings(cluster);
-    auto admin = kafka::Admin::create(spec);
-    if (!admin) {
-        throw std::runtime_error(admin.error().message);
-    }
-    return std::move(admin).value();
-}
-
-// Commits `offset` for topic-partition 0 for `group` on the source, retried while a fresh
-// coordinator loads.
+// Commits `offset` for topic-partition 0 for `group` on the source.
 void commit(const std::string& group, const std::string& topic, int64_t offset) {
-    kafka::ClientSpec spec;
-    spec.cluster = "source";
-    spec.role = "test-committer";
-    spec.settings = plaintext_settings(source_cluster());
-    spec.settings.emplace_back("group.id", group);
-    spec.settings.emplace_back("enable.auto.commit", "false");
-    auto consumer = kafka::make_consumer(spec);
-    if (!consumer) {
-        throw std::runtime_error(consumer.error().message);
-    }
-    std::string last_error;
-    const bool ok = eventually(
-        [&] {
-            auto list = kafka::make_partition_list();
-            rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), 0)->offset = offset;
-            auto err = rd_kafka_commit(consumer->get(), list.get(), 0);
-            last_error = rd_kafka_err2str(err);
-            return err == RD_KAFKA_RESP_ERR_NO_ERROR;
-        },
-        30s, 500ms);
-    kafka::close_consumer(*consumer);
-    if (!ok) {
-        throw std::runtime_error("commit for group '" + group + "': " + last_error);
-    }
+    commit_group_offsets(source_cluster(), group, {{{topic, 0}, offset}});
 }
 
 // The checkpoints of `group`, in topic order (empty while the topic does not exist yet).

@@ -13,6 +13,7 @@
 // do not depend on each other's order.
 #include "mirror/formats.h"
 #include "mirror/mm2_progress.h"
+#include "support/kafka_ops.h"
 #include "support/testbed.h"
 
 #include <algorithm>
@@ -43,38 +44,6 @@ using CheckpointKey = std::tuple<std::string, std::string, int32_t>; // group, t
 constexpr int kRecordsA = 300; // per partition, topic A (2 partitions): read by `kmirror offsets`
 constexpr int kRecordsB = 200; // topic B (1 partition): taken over by `kmirror run`
 constexpr int kMoreB = 50;     // produced to B after MM2 stopped, before kmirror starts
-
-void commit(const ClusterEndpoints& cluster, const std::string& group, const Offsets& offsets) {
-    // A consumer that never joins commits for the (empty) group. A fresh broker answers
-    // "coordinator load in progress" for a while: retried.
-    kafka::ClientSpec spec;
-    spec.cluster = cluster.name;
-    spec.role = "test-committer";
-    spec.settings = plaintext_settings(cluster);
-    spec.settings.emplace_back("group.id", group);
-    spec.settings.emplace_back("enable.auto.commit", "false");
-    auto consumer = kafka::make_consumer(spec);
-    if (!consumer) {
-        throw std::runtime_error(consumer.error().message);
-    }
-    std::string last_error;
-    const bool ok = eventually(
-        [&] {
-            auto list = kafka::make_partition_list();
-            for (const auto& [tp, off] : offsets) {
-                rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
-                    off;
-            }
-            auto err = rd_kafka_commit(consumer->get(), list.get(), 0);
-            last_error = rd_kafka_err2str(err);
-            return err == RD_KAFKA_RESP_ERR_NO_ERROR;
-        },
-        30s, 500ms);
-    kafka::close_consumer(*consumer);
-    if (!ok) {
-        throw std::runtime_error("commit for group '" + group + "': " + last_error);
-    }
-}
 
 std::string random_hex() {
     static std::mt19937_64 rng{std::random_device{}()};
@@ -268,7 +237,7 @@ Mm2Phase run_mm2() {
     };
     for (const auto* groups : {&m.groups_a, &m.groups_b}) {
         for (const auto& [group, offsets] : *groups) {
-            commit(source_cluster(), group, offsets);
+            commit_group_offsets(source_cluster(), group, offsets);
         }
     }
 
@@ -496,7 +465,7 @@ TEST(Mm2Interop, KmirrorRunTakesOverFromMm2) {
     const std::string back = m.group_prefix + "-b-back";
     // While nothing replicates: the source moves on and one group is reset backwards.
     produce(src, b, make_unique_records("B", 1, kRecordsB, kMoreB));
-    commit(source_cluster(), back, {{{b, 0}, 40}});
+    commit_group_offsets(source_cluster(), back, {{{b, 0}, 40}});
     const std::map<std::string, int64_t> upstream_of = {
         {m.group_prefix + "-b-mid", 150}, {m.group_prefix + "-b-end", kRecordsB}, {back, 40}};
     const auto source_b = consume_all(src, b, 30s);

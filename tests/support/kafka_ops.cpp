@@ -3,6 +3,8 @@
 #include "kafka/admin.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -160,6 +162,61 @@ int free_loopback_port() {
         throw std::runtime_error("cannot find a free port");
     }
     return ntohs(addr.sin_port);
+}
+
+} // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+kafka::Admin admin_for(const ClusterEndpoints& cluster) {
+    kafka::ClientSpec spec;
+    spec.cluster = cluster.name;
+    spec.role = "test-admin";
+    spec.settings = plaintext_settings(cluster);
+    auto admin = kafka::Admin::create(spec);
+    if (!admin) {
+        throw std::runtime_error(admin.error().message);
+    }
+    return std::move(admin).value();
+}
+
+void commit_group_offsets(const ClusterEndpoints& cluster, const std::string& group,
+                          const GroupOffsets& offsets) {
+    // A consumer that never joins commits for the (empty) group, with metadata. A fresh broker
+    // answers "coordinator load in progress" for a while: retried.
+    kafka::ClientSpec spec;
+    spec.cluster = cluster.name;
+    spec.role = "test-committer";
+    spec.settings = plaintext_settings(cluster);
+    spec.settings.emplace_back("group.id", group);
+    spec.settings.emplace_back("enable.auto.commit", "false");
+    auto consumer = kafka::make_consumer(spec);
+    if (!consumer) {
+        throw std::runtime_error(consumer.error().message);
+    }
+    std::string last_error;
+    const bool ok = eventually(
+        [&] {
+            auto list = kafka::make_partition_list();
+            std::vector<std::string> metadata;
+            for (const auto& [tp, off] : offsets) {
+                auto* e =
+                    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second);
+                e->offset = off;
+                const std::string meta = "meta-" + std::to_string(off);
+                e->metadata = std::malloc(meta.size());
+                std::memcpy(e->metadata, meta.data(), meta.size());
+                e->metadata_size = meta.size();
+            }
+            auto err = rd_kafka_commit(consumer->get(), list.get(), 0);
+            last_error = rd_kafka_err2str(err);
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+        },
+        30s, 500ms);
+    kafka::close_consumer(*consumer);
+    if (!ok) {
+        throw std::runtime_error("commit for group '" + group + "': " + last_error);
+    }
 }
 
 } // namespace kmirror::testing

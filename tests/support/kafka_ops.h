@@ -2,7 +2,9 @@
 // Throw std::runtime_error on failure: a test that cannot set up must fail, never skip.
 #pragma once
 
+#include "kafka/admin.h"
 #include "kafka/client.h"
+#include "support/testbed.h"
 
 #include <map>
 #include <string>
@@ -38,5 +40,21 @@ namespace kmirror::testing {
 
 // A loopback TCP port nothing listens on right now (for programs given a fixed port).
 int free_loopback_port();
+
+} // namespace kmirror::testing
+
+namespace kmirror::testing {
+
+// An admin client of `cluster` over PLAINTEXT.
+kafka::Admin admin_for(const ClusterEndpoints& cluster);
+
+// (topic, partition) -> offset.
+using GroupOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+// Commits `offsets` for `group` on `cluster` with a consumer that never joins the group, each
+// with the metadata "meta-<offset>". A fresh broker answers "coordinator load in progress" for a
+// while: retried for up to 30 s.
+void commit_group_offsets(const ClusterEndpoints& cluster, const std::string& group,
+                          const GroupOffsets& offsets);
 
 } // namespace kmirror::testing
