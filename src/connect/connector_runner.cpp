@@ -55,11 +55,18 @@ ConnectorRunner::~ConnectorRunner() {
 
 Result<Properties> runner_properties(const std::string& name, const ConnectorConfig& config,
                                      const std::string& worker_group, config::S3Fetcher& s3,
-                                     config::TempFiles& temp) {
+                                     config::TempFiles& temp,
+                                     const std::string& worker_offsets_topic) {
     auto props = to_properties(config);
     props.set("name", name);
     if (!props.contains("kmirror.progress.group.id")) {
         props.set("kmirror.progress.group.id", progress_group_name(worker_group, name));
+    }
+    if (!worker_offsets_topic.empty() && !props.contains("kmirror.mm2.offsets.topic")) {
+        const auto plugin = find_plugin(props.get("connector.class", ""));
+        if (plugin && plugin->kind == ConnectorKind::source) {
+            props.set("kmirror.mm2.offsets.topic", worker_offsets_topic);
+        }
     }
     if (auto st = config::materialize_remote_files(props, s3, temp); !st) {
         return make_error("cannot fetch key material: " + st.error().message);
@@ -67,10 +74,10 @@ Result<Properties> runner_properties(const std::string& name, const ConnectorCon
     return props;
 }
 
-Result<std::unique_ptr<ConnectorRunner>> ConnectorRunner::create(const std::string& name,
-                                                                 const ConnectorConfig& config,
-                                                                 const std::string& worker_group,
-                                                                 config::S3Fetcher* s3) {
+Result<std::unique_ptr<ConnectorRunner>>
+ConnectorRunner::create(const std::string& name, const ConnectorConfig& config,
+                        const std::string& worker_group, config::S3Fetcher* s3,
+                        const std::string& worker_offsets_topic) {
     auto plugin = find_plugin(config.count("connector.class") ? config.at("connector.class") : "");
     if (!plugin) {
         return make_error("unknown connector.class");
@@ -80,7 +87,8 @@ Result<std::unique_ptr<ConnectorRunner>> ConnectorRunner::create(const std::stri
     if (s3 == nullptr) {
         s3 = &default_s3.emplace();
     }
-    auto fetched = runner_properties(name, config, worker_group, *s3, r->key_material_);
+    auto fetched =
+        runner_properties(name, config, worker_group, *s3, r->key_material_, worker_offsets_topic);
     if (!fetched) {
         return fetched.error(); // r and the files fetched so far are removed
     }

@@ -30,21 +30,24 @@ namespace kmirror::connect {
 // kmirror.progress.group.id): scoped by the worker group.id, as Connect scopes source offsets.
 std::string progress_group_name(const std::string& worker_group, const std::string& connector);
 
-// The properties a runner of connector `name` works with: the stored config plus `name` and the
-// default kmirror.progress.group.id, with s3:// key material fetched into `temp`. Errors name the
-// key and the URI, never a value of the config.
+// The properties a runner of connector `name` works with: the stored config plus `name`, the
+// default kmirror.progress.group.id and, for a source connector, kmirror.mm2.offsets.topic =
+// `worker_offsets_topic` (the worker's offset.storage.topic: where Kafka Connect kept MM2's
+// progress when this worker replaces a Connect cluster), with s3:// key material fetched into
+// `temp`. Errors name the key and the URI, never a value of the config.
 Result<Properties> runner_properties(const std::string& name, const ConnectorConfig& config,
                                      const std::string& worker_group, config::S3Fetcher& s3,
-                                     config::TempFiles& temp);
+                                     config::TempFiles& temp,
+                                     const std::string& worker_offsets_topic = {});
 
 class ConnectorRunner {
 public:
     // `worker_group`: the worker's group.id, scoping kmirror's own groups on the target.
     // `s3`: fetches s3:// key material; null: one with the default AWS credential chain.
-    static Result<std::unique_ptr<ConnectorRunner>> create(const std::string& name,
-                                                           const ConnectorConfig& config,
-                                                           const std::string& worker_group,
-                                                           config::S3Fetcher* s3 = nullptr);
+    // `worker_offsets_topic`: the worker's offset.storage.topic (see runner_properties).
+    static Result<std::unique_ptr<ConnectorRunner>>
+    create(const std::string& name, const ConnectorConfig& config, const std::string& worker_group,
+           config::S3Fetcher* s3 = nullptr, const std::string& worker_offsets_topic = {});
     ~ConnectorRunner();
     ConnectorRunner(const ConnectorRunner&) = delete;
     ConnectorRunner& operator=(const ConnectorRunner&) = delete;

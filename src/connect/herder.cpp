@@ -226,7 +226,8 @@ void Herder::reconcile() {
         r.config = e.config;
         r.restarts = e.restarts;
         r.task_restarts = e.task_restarts;
-        auto runner = ConnectorRunner::create(name, e.config, config_.group_id);
+        auto runner = ConnectorRunner::create(name, e.config, config_.group_id, nullptr,
+                                              config_.offset_topic);
         if (!runner) {
             log::error("worker: connector " + name + ": " + runner.error().message);
             r.failure = LocalTaskReport{"FAILED",

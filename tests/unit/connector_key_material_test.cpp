@@ -177,5 +177,39 @@ TEST(ConnectorKeyMaterial, LiveTempFilesRemovedAtExit) {
     std::filesystem::remove(dir);
 }
 
+// A worker replacing a Kafka Connect cluster that ran MM2 (the seed's set-up): Connect kept MM2's
+// progress in the worker's offset.storage.topic, so a source connector reads it there at
+// take-over unless it names another topic; other connector kinds are left alone.
+TEST(ConnectorRunnerProperties, WorkerOffsetsTopicIsWhereMm2ProgressIsRead) {
+    config::S3Fetcher s3(options_for(1));
+    config::TempFiles temp;
+    auto props = runner_properties("mm2-msc", source_connector("/etc/ts.jks"), "workers", s3, temp,
+                                   "connect-offsets");
+    ASSERT_TRUE(props.ok()) << props.error().message;
+    auto settings = config::parse_mirror_source(*props);
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->mm2_offsets_topic, "connect-offsets");
+
+    auto own = source_connector("/etc/ts.jks");
+    own["kmirror.mm2.offsets.topic"] = "mm2-offsets.src.internal";
+    props = runner_properties("mm2-msc", own, "workers", s3, temp, "connect-offsets");
+    ASSERT_TRUE(props.ok()) << props.error().message;
+    EXPECT_EQ(props->get("kmirror.mm2.offsets.topic"), "mm2-offsets.src.internal");
+
+    props = runner_properties("mm2-msc", source_connector("/etc/ts.jks"), "workers", s3, temp);
+    ASSERT_TRUE(props.ok()) << props.error().message;
+    settings = config::parse_mirror_source(*props);
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->mm2_offsets_topic, "mm2-offsets.src.internal"); // dedicated mode's
+
+    ConnectorConfig checkpoints = {
+        {"connector.class", "org.apache.kafka.connect.mirror.MirrorCheckpointConnector"},
+        {"source.cluster.alias", "src"},
+        {"target.cluster.alias", "tgt"}};
+    props = runner_properties("mm2-cpc", checkpoints, "workers", s3, temp, "connect-offsets");
+    ASSERT_TRUE(props.ok()) << props.error().message;
+    EXPECT_FALSE(props->contains("kmirror.mm2.offsets.topic"));
+}
+
 } // namespace
 } // namespace kmirror::connect
