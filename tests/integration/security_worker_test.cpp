@@ -21,6 +21,7 @@
 #include "kafka/client_config.h"
 #include "kafka/key_stores.h"
 #include "support/testbed.h"
+#include "support/worker_process.h"
 
 #include <algorithm>
 #include <chrono>
@@ -46,13 +47,6 @@ using Json = nlohmann::json;
 constexpr const char* kStorePassword = "St0re-S3CRET-kmirror";
 constexpr const char* kKeyPassword = "K3y-S3CRET-kmirror";
 constexpr const char* kTrustPassword = "Tru5t-S3CRET-kmirror";
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string scratch_dir() {
     const char* state = std::getenv("KMIRROR_TEST_STATE_DIR");
@@ -165,7 +159,7 @@ void grant_alice_for_connectors(const std::string& topic, const std::string& gro
 
 Json fixture(const std::string& file) {
     return Json::parse(
-        read_file(std::string(KMIRROR_SOURCE_DIR) + "/tests/fixtures/connect/" + file));
+        read_text_file(std::string(KMIRROR_SOURCE_DIR) + "/tests/fixtures/connect/" + file));
 }
 
 // What worker_test.cpp changes too: replication factors 1, the topics regex, timeouts.
@@ -246,74 +240,14 @@ std::string scram_connector(const std::string& kind, const std::string& topic,
 
 // ---- The worker ---------------------------------------------------------------------------
 
+using Worker = WorkerProcess;
+
 std::string worker_file(const std::string& group) {
-    const std::string path =
-        scratch_dir() + "/" + unique_name("connect-distributed") + ".properties";
-    auto seed = read_file(std::string(KMIRROR_SOURCE_DIR) +
-                          "/tests/fixtures/connect/connect-distributed-no-auth.properties");
-    std::ofstream out(path);
-    std::istringstream in(seed);
-    std::string line;
-    while (std::getline(in, line)) {
-        line = std::regex_replace(line, std::regex("BROKERS"), target_cluster().plaintext);
-        line = std::regex_replace(line, std::regex("GROUP"), group);
-        line = std::regex_replace(line, std::regex("replication.factor=3"), "replication.factor=1");
-        out << line << "\n";
-    }
-    out << "listeners=http://127.0.0.1:0\nrest.advertised.host.name=127.0.0.1\n"
-        << "kmirror.worker.status.interval.ms=500\nkmirror.worker.liveness.timeout.ms=4000\n";
-    return path;
-}
-
-struct Worker {
-    std::unique_ptr<ChildProcess> proc;
-    int port = 0;
-    std::unique_ptr<httplib::Client> http;
-
-    explicit Worker(const std::string& file) {
-        proc = std::make_unique<ChildProcess>(KMIRROR_BINARY,
-                                              std::vector<std::string>{"worker", file});
-        static const std::regex re(R"(worker 127\.0\.0\.1:([0-9]+) \(group)");
-        const bool up = eventually(
-            [&] {
-                std::smatch m;
-                const std::string log = proc->log();
-                if (std::regex_search(log, m, re)) {
-                    port = std::stoi(m[1]);
-                    return true;
-                }
-                return !proc->running();
-            },
-            60s);
-        EXPECT_TRUE(up && port > 0) << proc->log();
-        http = std::make_unique<httplib::Client>("127.0.0.1", port);
-        http->set_read_timeout(60, 0);
-    }
-};
-
-struct Reply {
-    int status = 0;
-    std::string text;
-    Json body;
-};
-
-Reply call(Worker& w, const std::string& method, const std::string& path,
-           const std::string& body = "") {
-    httplib::Result r = method == "GET"   ? w.http->Get(path.c_str())
-                        : method == "PUT" ? w.http->Put(path.c_str(), body, "application/json")
-                                          : w.http->Post(path.c_str(), body, "application/json");
-    if (!r) {
-        return {};
-    }
-    Reply out{r->status, r->body, Json()};
-    if (!r->body.empty()) {
-        out.body = Json::parse(r->body, nullptr, false);
-    }
-    return out;
+    return seed_worker_file(group, scratch_dir());
 }
 
 bool running(Worker& w, const std::string& name) {
-    auto r = call(w, "GET", "/connectors/" + name + "/status");
+    auto r = rest_call(w, "GET", "/connectors/" + name + "/status");
     if (r.status != 200 || r.body["connector"]["state"] != "RUNNING" || r.body["tasks"].empty()) {
         return false;
     }
@@ -322,7 +256,7 @@ bool running(Worker& w, const std::string& name) {
 }
 
 std::string dump(Worker& w, const std::string& name) {
-    return call(w, "GET", "/connectors/" + name + "/status").text;
+    return rest_call(w, "GET", "/connectors/" + name + "/status").text;
 }
 
 // Every REST answer that echoes a connector's config or state: no secret in any of them, and
@@ -337,12 +271,12 @@ void expect_no_secrets_over_rest(Worker& w, const std::vector<std::string>& name
         }
         // A connector still starting (the worker starts them one after another) has no task
         // status yet.
-        if (!call(w, "GET", "/connectors/" + n + "/status").body["tasks"].empty()) {
+        if (!rest_call(w, "GET", "/connectors/" + n + "/status").body["tasks"].empty()) {
             paths.push_back("/connectors/" + n + "/tasks/0/status");
         }
     }
     for (const auto& path : paths) {
-        const auto r = call(w, "GET", path);
+        const auto r = rest_call(w, "GET", path);
         EXPECT_EQ(r.status, 200) << path << ": " << r.text;
         for (const auto& s : secrets) {
             EXPECT_EQ(r.text.find(s), std::string::npos)
@@ -350,7 +284,7 @@ void expect_no_secrets_over_rest(Worker& w, const std::vector<std::string>& name
         }
     }
     for (const auto& n : names) {
-        const auto config = call(w, "GET", "/connectors/" + n + "/config").body;
+        const auto config = rest_call(w, "GET", "/connectors/" + n + "/config").body;
         for (const auto& key : secret_keys) {
             EXPECT_EQ(config.value(key, ""), "[hidden]")
                 << n << " " << key << ": " << config.dump();
@@ -434,7 +368,7 @@ void expect_seed_connectors_work(Worker& w, const Seeded& s) {
 }
 
 double cpu_seconds(int pid) {
-    std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/stat"));
+    std::istringstream in(read_text_file("/proc/" + std::to_string(pid) + "/stat"));
     std::string field;
     std::vector<std::string> fields;
     while (in >> field) {
@@ -461,8 +395,8 @@ TEST(Security, WorkerRunsTheSeedMtlsConnectorsWithJksStores) {
     Worker w(worker_file(unique_name("connect")));
     for (const auto* kind : {"msc", "cpc", "hbc"}) {
         const std::string name = std::string("mm2-") + kind;
-        auto r = call(w, "PUT", "/connectors/" + name + "/config",
-                      mtls_connector(kind, s.topic, stores));
+        auto r = rest_call(w, "PUT", "/connectors/" + name + "/config",
+                           mtls_connector(kind, s.topic, stores));
         ASSERT_EQ(r.status, 201) << r.text;
         EXPECT_EQ(r.body["config"].value("source.cluster.ssl.keystore.password", ""), "[hidden]");
         EXPECT_EQ(r.text.find(kStorePassword), std::string::npos) << r.text;
@@ -491,7 +425,7 @@ void expect_connector_failed_clearly(Worker& w, const std::string& name,
     };
     EXPECT_TRUE(eventually(
         [&] {
-            status = call(w, "GET", "/connectors/" + name + "/status").body;
+            status = rest_call(w, "GET", "/connectors/" + name + "/status").body;
             if (!status.is_object() || status["tasks"].empty()) {
                 return false;
             }
@@ -506,7 +440,7 @@ void expect_connector_failed_clearly(Worker& w, const std::string& name,
     const double cpu = cpu_seconds(w.proc->pid()) - cpu_before;
     EXPECT_LT(cpu, 0.5 * wall + 1.0) << "the worker used " << cpu << " s CPU in " << wall << " s";
     EXPECT_TRUE(w.proc->running()) << w.proc->log();
-    EXPECT_EQ(call(w, "GET", "/connectors").status, 200);
+    EXPECT_EQ(rest_call(w, "GET", "/connectors").status, 200);
 }
 
 TEST(Security, WorkerRunsTheSeedScramConnectors) {
@@ -514,8 +448,8 @@ TEST(Security, WorkerRunsTheSeedScramConnectors) {
     const auto s = seed_source("ExampleTopic");
     Worker w(worker_file(unique_name("connect")));
     for (const auto* kind : {"msc", "cpc", "hbc"}) {
-        auto r = call(w, "PUT", std::string("/connectors/mm2-") + kind + "/config",
-                      scram_connector(kind, s.topic, scram_password(), stores));
+        auto r = rest_call(w, "PUT", std::string("/connectors/mm2-") + kind + "/config",
+                           scram_connector(kind, s.topic, scram_password(), stores));
         ASSERT_EQ(r.status, 201) << r.text;
         EXPECT_EQ(r.body["config"].value("source.cluster.sasl.jaas.config", ""), "[hidden]");
     }
@@ -544,7 +478,7 @@ TEST(Security, WorkerWrongScramPasswordFailsTheConnectorClearly) {
     Worker w(worker_file(unique_name("connect")));
     auto cfg = Json::parse(scram_connector("msc", s.topic, wrong, stores));
     cfg["admin.timeout.ms"] = "5000";
-    ASSERT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
+    ASSERT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
     expect_connector_failed_clearly(w, "mm2-msc", {"Authentication failed", "invalid credentials"});
     expect_no_secrets_over_rest(w, {"mm2-msc"}, {"source.cluster.sasl.jaas.config"},
                                 {wrong, scram_password()});
@@ -586,13 +520,13 @@ TEST(Security, IntermediateCaClientChainConnectsOnlyThroughTheChainFile) {
         EXPECT_FALSE(ok) << type << ": " << ok->reason;
     }
     const std::string leaf_and_intermediate =
-        read_file(chain.dir + "/leaf.pem") + read_file(chain.dir + "/int.pem");
+        read_text_file(chain.dir + "/leaf.pem") + read_text_file(chain.dir + "/int.pem");
     ASSERT_EQ(kafka::count_certificates(leaf_and_intermediate), 2U);
     const kafka::Settings in_memory = {{"bootstrap.servers", source_cluster().ssl},
                                        {"security.protocol", "SSL"},
                                        {"ssl.ca.location", tls_dir() + "/ca.pem"},
                                        {"ssl.certificate.pem", leaf_and_intermediate},
-                                       {"ssl.key.pem", read_file(chain.dir + "/leaf.key")}};
+                                       {"ssl.key.pem", read_text_file(chain.dir + "/leaf.key")}};
     const auto refused = connection_error(in_memory, 30s);
     if (rd_kafka_version() < 0x020100ff) { // Debian 12's 2.0.2: only the leaf is sent
         ASSERT_TRUE(refused) << "librdkafka " << rd_kafka_version_str()

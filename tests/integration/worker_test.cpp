@@ -4,6 +4,7 @@
 // storage topics, bad requests refused with nothing stored, DELETE stopping the work.
 #include "kafka/admin.h"
 #include "support/testbed.h"
+#include "support/worker_process.h"
 
 #include <algorithm>
 #include <csignal>
@@ -27,17 +28,10 @@ namespace {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // A seed connector JSON with only what the issue allows changed: broker placeholders filled,
 // replication factors 1 for the single-node bed, and the topic regex narrowed to this test.
 std::string seed_connector(const std::string& file, const std::string& topic_regex) {
-    auto text = read_file(std::string(KMIRROR_SOURCE_DIR) + "/tests/fixtures/connect/" + file);
+    auto text = read_text_file(std::string(KMIRROR_SOURCE_DIR) + "/tests/fixtures/connect/" + file);
     text = std::regex_replace(text, std::regex(R"(\{TARGET CLUSTER BROKERS ADDRESS\})"),
                               target_cluster().plaintext);
     text = std::regex_replace(text, std::regex(R"(\{SOURCE CLUSTER BROKERS ADDRESS\})"),
@@ -67,76 +61,15 @@ std::string word_name(const std::string& prefix) {
     return n;
 }
 
+using Worker = WorkerProcess;
+
 std::string worker_file(const std::string& group) {
-    const std::string path = "/tmp/" + unique_name("connect-distributed") + ".properties";
-    // The seed's no-auth worker file with its placeholders filled and RF 1 for the bed.
-    auto seed = read_file(std::string(KMIRROR_SOURCE_DIR) +
-                          "/tests/fixtures/connect/connect-distributed-no-auth.properties");
-    std::ofstream out(path);
-    std::istringstream in(seed);
-    std::string line;
-    while (std::getline(in, line)) {
-        line = std::regex_replace(line, std::regex("BROKERS"), target_cluster().plaintext);
-        line = std::regex_replace(line, std::regex("GROUP"), group);
-        line = std::regex_replace(line, std::regex("replication.factor=3"), "replication.factor=1");
-        out << line << "\n";
-    }
-    out << "listeners=http://127.0.0.1:0\nrest.advertised.host.name=127.0.0.1\n"
-        << "kmirror.worker.status.interval.ms=500\nkmirror.worker.liveness.timeout.ms=4000\n";
-    return path;
-}
-
-struct Worker {
-    std::unique_ptr<ChildProcess> proc;
-    int port = 0;
-    std::unique_ptr<httplib::Client> http;
-
-    explicit Worker(const std::string& file, std::map<std::string, std::string> env = {}) {
-        proc = std::make_unique<ChildProcess>(
-            KMIRROR_BINARY, std::vector<std::string>{"worker", file}, std::move(env));
-        static const std::regex re(R"(worker 127\.0\.0\.1:([0-9]+) \(group)");
-        const bool up = eventually(
-            [&] {
-                std::smatch m;
-                const std::string log = proc->log();
-                if (std::regex_search(log, m, re)) {
-                    port = std::stoi(m[1]);
-                    return true;
-                }
-                return !proc->running();
-            },
-            60s);
-        EXPECT_TRUE(up && port > 0) << proc->log();
-        http = std::make_unique<httplib::Client>("127.0.0.1", port);
-        http->set_read_timeout(60, 0);
-    }
-    std::string id() const { return "127.0.0.1:" + std::to_string(port); }
-};
-
-struct Reply {
-    int status = 0;
-    Json body;
-};
-
-Reply call(Worker& w, const std::string& method, const std::string& path,
-           const std::string& body = "") {
-    httplib::Result r = method == "GET"    ? w.http->Get(path.c_str())
-                        : method == "PUT"  ? w.http->Put(path.c_str(), body, "application/json")
-                        : method == "POST" ? w.http->Post(path.c_str(), body, "application/json")
-                                           : w.http->Delete(path.c_str());
-    if (!r) {
-        return {};
-    }
-    Reply out{r->status, Json()};
-    if (!r->body.empty()) {
-        out.body = Json::parse(r->body, nullptr, false);
-    }
-    return out;
+    return seed_worker_file(group);
 }
 
 // Connector RUNNING and `tasks` tasks, all RUNNING, in Connect's shape.
 bool running(Worker& w, const std::string& name, size_t tasks) {
-    auto r = call(w, "GET", "/connectors/" + name + "/status");
+    auto r = rest_call(w, "GET", "/connectors/" + name + "/status");
     if (r.status != 200 || r.body["connector"]["state"] != "RUNNING" ||
         r.body["tasks"].size() != tasks || r.body["name"] != name || r.body["type"] != "source") {
         return false;
@@ -187,7 +120,7 @@ std::string missing_records(const std::vector<TestRecord>& expected,
 }
 
 std::string dump(Worker& w, const std::string& name) {
-    return call(w, "GET", "/connectors/" + name + "/status").body.dump();
+    return rest_call(w, "GET", "/connectors/" + name + "/status").body.dump();
 }
 
 TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
@@ -229,7 +162,8 @@ TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
          std::vector<std::pair<std::string, std::string>>{{"mm2-msc", "mm2-msc-no-auth.json"},
                                                           {"mm2-cpc", "mm2-cpc-no-auth.json"},
                                                           {"mm2-hbc", "mm2-hbc-no-auth.json"}}) {
-        auto r = call(w0, "PUT", "/connectors/" + name + "/config", seed_connector(json, topic));
+        auto r =
+            rest_call(w0, "PUT", "/connectors/" + name + "/config", seed_connector(json, topic));
         ASSERT_EQ(r.status, 201) << r.body.dump();
         EXPECT_EQ(r.body["name"], name);
         EXPECT_EQ(r.body["type"], "source");
@@ -241,7 +175,7 @@ TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
     EXPECT_TRUE(eventually([&] { return running(*workers[1], "mm2-cpc", 1); }, 60s))
         << dump(*workers[1], "mm2-cpc");
     EXPECT_TRUE(eventually([&] { return running(w0, "mm2-hbc", 1); }, 60s)) << dump(w0, "mm2-hbc");
-    auto status = call(w0, "GET", "/connectors/mm2-msc/status").body;
+    auto status = rest_call(w0, "GET", "/connectors/mm2-msc/status").body;
     std::set<std::string> ids;
     for (const auto& t : status["tasks"]) {
         ids.insert(t["worker_id"].get<std::string>());
@@ -263,11 +197,11 @@ TEST(Worker, SeedCurlSequenceOnThreeWorkersReplicatesAndReportsRunning) {
         },
         90s))
         << "no checkpoint of group " << group << " on the target";
-    auto expanded = call(*workers[2], "GET", "/connectors?expand=status&expand=info");
+    auto expanded = rest_call(*workers[2], "GET", "/connectors?expand=status&expand=info");
     EXPECT_EQ(expanded.body["mm2-hbc"]["status"]["connector"]["state"], "RUNNING");
     EXPECT_EQ(expanded.body["mm2-hbc"]["info"]["config"]["connector.class"],
               "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector");
-    auto list = call(*workers[1], "GET", "/connectors");
+    auto list = rest_call(*workers[1], "GET", "/connectors");
     EXPECT_EQ(list.body, Json::parse(R"(["mm2-cpc","mm2-hbc","mm2-msc"])"));
 }
 
@@ -279,10 +213,10 @@ TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic
     const auto file = worker_file(unique_name("connect"));
     auto a = std::make_unique<Worker>(file);
     auto b = std::make_unique<Worker>(file);
-    ASSERT_EQ(
-        call(*a, "PUT", "/connectors/mm2-msc/config", seed_connector("mm2-msc-no-auth.json", topic))
-            .status,
-        201);
+    ASSERT_EQ(rest_call(*a, "PUT", "/connectors/mm2-msc/config",
+                        seed_connector("mm2-msc-no-auth.json", topic))
+                  .status,
+              201);
     ASSERT_TRUE(eventually([&] { return running(*b, "mm2-msc", 2); }, 90s)) << dump(*b, "mm2-msc");
     std::vector<TestRecord> got;
     ASSERT_TRUE(eventually([&] { return (got = target_records(topic)) == expected; }, 90s))
@@ -311,7 +245,7 @@ TEST(Worker, KilledWorkerLosesNothingAndRestartedWorkersResumeFromTheConfigTopic
     b.reset();
     Worker c(file);
     Worker d(file);
-    EXPECT_EQ(call(d, "GET", "/connectors").body, Json::parse(R"(["mm2-msc"])"));
+    EXPECT_EQ(rest_call(d, "GET", "/connectors").body, Json::parse(R"(["mm2-msc"])"));
     EXPECT_TRUE(eventually([&] { return running(c, "mm2-msc", 2); }, 90s)) << dump(c, "mm2-msc");
     auto last = produce(src, topic, make_records(100, 4, "worker-kill-3"));
     for (const auto& r : last) {
@@ -332,28 +266,28 @@ TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
     const std::string group = unique_name("connect");
     Worker w(worker_file(group));
 
-    auto invalid = call(w, "PUT", "/connectors/mm2-msc/config", "{\"name\": ");
+    auto invalid = rest_call(w, "PUT", "/connectors/mm2-msc/config", "{\"name\": ");
     EXPECT_EQ(invalid.status, 400);
     EXPECT_EQ(invalid.body["error_code"], 400);
     auto cfg = Json::parse(seed_connector("mm2-msc-no-auth.json", topic));
     auto unknown = cfg;
     unknown["connector.class"] = "org.example.NoSuchConnector";
-    auto r = call(w, "PUT", "/connectors/mm2-msc/config", unknown.dump());
+    auto r = rest_call(w, "PUT", "/connectors/mm2-msc/config", unknown.dump());
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(r.body["message"].get<std::string>().find("org.example.NoSuchConnector"),
               std::string::npos);
     auto missing = cfg;
     missing.erase("source.cluster.bootstrap.servers");
-    r = call(w, "PUT", "/connectors/mm2-msc/config", missing.dump());
+    r = rest_call(w, "PUT", "/connectors/mm2-msc/config", missing.dump());
     EXPECT_EQ(r.status, 400);
     EXPECT_NE(r.body["message"].get<std::string>().find("source.cluster.bootstrap.servers"),
               std::string::npos);
-    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
-    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
+    EXPECT_EQ(rest_call(w, "GET", "/connectors").body, Json::array());
+    EXPECT_EQ(rest_call(w, "GET", "/connectors/mm2-msc/status").status, 404);
 
-    ASSERT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
+    ASSERT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 201);
     ASSERT_TRUE(eventually([&] { return running(w, "mm2-msc", 1); }, 90s)) << dump(w, "mm2-msc");
-    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 200);
+    EXPECT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump()).status, 200);
     auto admin = kafka::Admin::create(
         kafka::ClientSpec{"target", "test-admin", plaintext_settings(target_cluster())});
     ASSERT_TRUE(admin.ok());
@@ -364,9 +298,9 @@ TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
     };
     // The connector's replication joins its progress group on the target...
     ASSERT_TRUE(eventually([&] { return members() >= 1; }, 30s));
-    EXPECT_EQ(call(w, "DELETE", "/connectors/mm2-msc").status, 204);
-    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc/status").status, 404);
-    EXPECT_EQ(call(w, "GET", "/connectors").body, Json::array());
+    EXPECT_EQ(rest_call(w, "DELETE", "/connectors/mm2-msc").status, 204);
+    EXPECT_EQ(rest_call(w, "GET", "/connectors/mm2-msc/status").status, 404);
+    EXPECT_EQ(rest_call(w, "GET", "/connectors").body, Json::array());
     // ...and leaves it when DELETE stops the work.
     EXPECT_TRUE(eventually([&] { return members() == 0; }, 30s));
 }
@@ -374,7 +308,7 @@ TEST(Worker, BadRequestsStoreNothingAndDeleteStopsTheWork) {
 // State of the connector and of every task (empty `task_state`: no tasks).
 bool states(Worker& w, const std::string& name, const std::string& connector_state,
             const std::string& task_state) {
-    auto r = call(w, "GET", "/connectors/" + name + "/status");
+    auto r = rest_call(w, "GET", "/connectors/" + name + "/status");
     if (r.status != 200 || r.body["connector"]["state"] != connector_state) {
         return false;
     }
@@ -402,10 +336,10 @@ TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
     const auto second_records = produce(src, second, make_records(100, 2, "worker-cfg-2"));
     Worker w(worker_file(unique_name("connect")));
 
-    ASSERT_EQ(
-        call(w, "PUT", "/connectors/mm2-msc/config", seed_connector("mm2-msc-no-auth.json", first))
-            .status,
-        201);
+    ASSERT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/config",
+                        seed_connector("mm2-msc-no-auth.json", first))
+                  .status,
+              201);
     std::string lost;
     ASSERT_TRUE(eventually(
         [&] { return (lost = missing_records(first_records, target_records(first))).empty(); },
@@ -419,7 +353,7 @@ TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
     Json offsets;
     EXPECT_TRUE(eventually(
         [&] {
-            offsets = call(w, "GET", "/connectors/mm2-msc/offsets").body;
+            offsets = rest_call(w, "GET", "/connectors/mm2-msc/offsets").body;
             if (!offsets.contains("offsets")) {
                 return false;
             }
@@ -448,7 +382,7 @@ TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
     // A new topics regex applies without restarting the worker.
     auto cfg = Json::parse(seed_connector("mm2-msc-no-auth.json", first));
     cfg["topics"] = first + "|" + second;
-    auto updated = call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump());
+    auto updated = rest_call(w, "PUT", "/connectors/mm2-msc/config", cfg.dump());
     EXPECT_EQ(updated.status, 200);
     EXPECT_EQ(updated.body["config"]["topics"], first + "|" + second);
     EXPECT_TRUE(eventually(
@@ -456,33 +390,33 @@ TEST(Worker, ConfigChangePauseResumeStopOffsetsAndFailedStatus) {
         90s))
         << lost;
 
-    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/pause").status, 202);
+    EXPECT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/pause").status, 202);
     EXPECT_TRUE(eventually([&] { return states(w, "mm2-msc", "PAUSED", "PAUSED"); }, 30s))
         << dump(w, "mm2-msc");
-    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/resume").status, 202);
+    EXPECT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/resume").status, 202);
     EXPECT_TRUE(eventually([&] { return running(w, "mm2-msc", 1); }, 60s)) << dump(w, "mm2-msc");
-    EXPECT_EQ(call(w, "PUT", "/connectors/mm2-msc/stop").status, 204);
+    EXPECT_EQ(rest_call(w, "PUT", "/connectors/mm2-msc/stop").status, 204);
     EXPECT_TRUE(eventually([&] { return states(w, "mm2-msc", "STOPPED", ""); }, 30s))
         << dump(w, "mm2-msc");
-    EXPECT_EQ(call(w, "GET", "/connectors/mm2-msc").body["tasks"], Json::array());
+    EXPECT_EQ(rest_call(w, "GET", "/connectors/mm2-msc").body["tasks"], Json::array());
 
     // A connector whose source cluster cannot be reached: FAILED with the error as trace.
     auto bad = Json::parse(seed_connector("mm2-msc-no-auth.json", first));
     bad["source.cluster.bootstrap.servers"] = "127.0.0.1:1";
     bad["admin.timeout.ms"] = "2000";
     bad["name"] = "mm2-unreachable";
-    ASSERT_EQ(call(w, "PUT", "/connectors/mm2-unreachable/config", bad.dump()).status, 201);
+    ASSERT_EQ(rest_call(w, "PUT", "/connectors/mm2-unreachable/config", bad.dump()).status, 201);
     Json failed;
     EXPECT_TRUE(eventually(
         [&] {
-            failed = call(w, "GET", "/connectors/mm2-unreachable/tasks/0/status").body;
+            failed = rest_call(w, "GET", "/connectors/mm2-unreachable/tasks/0/status").body;
             return failed.value("state", "") == "FAILED" &&
                    failed.value("trace", "").find("msksource") != std::string::npos;
         },
         60s))
         << failed.dump();
-    auto restart =
-        call(w, "POST", "/connectors/mm2-unreachable/restart?includeTasks=true&onlyFailed=true");
+    auto restart = rest_call(
+        w, "POST", "/connectors/mm2-unreachable/restart?includeTasks=true&onlyFailed=true");
     EXPECT_EQ(restart.status, 202);
     EXPECT_EQ(restart.body["tasks"][0]["state"], "RESTARTING");
 }
@@ -509,9 +443,10 @@ TEST(Worker, WorkerFileResolvesEnvironmentVariables) {
     {
         Worker w(path, {{"KMIRROR_TEST_WORKER_BROKERS", target_cluster().plaintext},
                         {"KMIRROR_TEST_WORKER_GROUP", group}});
-        auto root = call(w, "GET", "/");
+        auto root = rest_call(w, "GET", "/");
         EXPECT_EQ(root.status, 200) << w.proc->log();
-        EXPECT_TRUE(eventually([&] { return call(w, "GET", "/connectors").status == 200; }, 30s));
+        EXPECT_TRUE(
+            eventually([&] { return rest_call(w, "GET", "/connectors").status == 200; }, 30s));
     }
     ChildProcess missing(KMIRROR_BINARY, {"worker", path}, {{"KMIRROR_TEST_WORKER_GROUP", group}});
     EXPECT_EQ(missing.wait_for(30s), std::optional<int>(2)) << missing.log();
