@@ -193,5 +193,32 @@ TEST(Mm2Config, ProducerWithoutIdempotenceKeepsOneRequestInFlight) {
     }
 }
 
+// Bad values of the connector keys this session added: one error naming the key, no flow.
+TEST(Mm2Config, TasksMaxAndMm2OffsetsTopicErrorsNameTheKey) {
+    struct Case {
+        const char* extra;
+        const char* key;
+    };
+    const Case cases[] = {
+        {"tasks.max = 0\n", "'tasks.max'"},
+        {"tasks.max = four\n", "'tasks.max'"},
+        {"A->B.kmirror.mm2.offsets.topic = \n", "'kmirror.mm2.offsets.topic'"},
+    };
+    for (const auto& c : cases) {
+        auto cfg = build_dedicated_config(parse((std::string(kBasic) + c.extra).c_str()));
+        ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+        auto settings = parse_mirror_source(cfg->flows[0].connector);
+        ASSERT_FALSE(settings.ok()) << c.extra;
+        EXPECT_NE(settings.error().message.find(c.key), std::string::npos)
+            << settings.error().message;
+    }
+    auto cfg = build_dedicated_config(parse((std::string(kBasic) + "tasks.max = 4\n").c_str()));
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    auto settings = parse_mirror_source(cfg->flows[0].connector);
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->tasks_max, 4);
+    EXPECT_EQ(settings->mm2_offsets_topic, "mm2-offsets.A.internal");
+}
+
 } // namespace
 } // namespace kmirror::config
