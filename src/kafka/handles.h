@@ -10,6 +10,9 @@ namespace kmirror::kafka {
 struct ConfDeleter {
     void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); }
 };
+struct TopicDeleter {
+    void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
+};
 struct TopicConfDeleter {
     void operator()(rd_kafka_topic_conf_t* p) const { rd_kafka_topic_conf_destroy(p); }
 };
@@ -51,6 +54,7 @@ struct MetadataDeleter {
 };
 
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 using TopicConfPtr = std::unique_ptr<rd_kafka_topic_conf_t, TopicConfDeleter>;
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;

@@ -15,7 +15,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kPollBatch = 2000;
+// librdkafka 2.0's defaults of batch.size, batch.num.messages and linger.ms.
 constexpr int64_t kDefaultBatchBytes = 1000000;
+constexpr int64_t kDefaultBatchRecords = 10000;
+constexpr int64_t kDefaultLingerMs = 5;
 constexpr int kMaxProducers = 8;
 constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
@@ -94,22 +97,25 @@ MirrorSourceTask::create(const config::MirrorSourceSettings& settings, SourceTas
 }
 
 Status MirrorSourceTask::open() {
-    // librdkafka's idempotent producer keeps one ProduceRequest in flight per partition (it
-    // counts the partition's in-flight *records* against its limit of 5 requests), and while a
-    // further batch of that partition is ready its broker thread polls with a zero timeout: a
-    // busy loop that takes the CPU the brokers and the rest of kmirror need. So a partition's
-    // records go to the producer only up to about one batch beyond what has been acknowledged;
-    // later ones wait here (bounded), which keeps the producer's queue for that partition empty
-    // while its batch is out.
+    // librdkafka's idempotent producer keeps one ProduceRequest in flight per partition, and
+    // busy-polls while a further batch of that partition is ready (see batch_gate.h). So a
+    // partition's records go to the producer one batch at a time; later ones wait here
+    // (bounded), which keeps the producer's queue for that partition empty while its batch is
+    // out.
     if (kafka::setting_value(clients_.target_producer.settings, "enable.idempotence") != "false") {
-        int64_t batch_bytes = kDefaultBatchBytes;
-        if (auto v = kafka::setting_value(clients_.target_producer.settings, "batch.size");
-            !v.empty()) {
-            batch_bytes = std::max<int64_t>(1, std::strtoll(v.c_str(), nullptr, 10));
-        }
-        // Below batch.size: librdkafka counts framing and headers on top of key and value, and
-        // a batch that just overflows would leave a remainder ready while the batch is out.
-        batch_gate_bytes_ = std::max<int64_t>(1, batch_bytes * 9 / 10);
+        const auto& settings = clients_.target_producer.settings;
+        auto number = [&](std::initializer_list<const char*> keys, int64_t fallback) {
+            for (const char* key : keys) {
+                if (auto v = kafka::setting_value(settings, key); !v.empty()) {
+                    return std::max<int64_t>(0, std::strtoll(v.c_str(), nullptr, 10));
+                }
+            }
+            return fallback;
+        };
+        batch_gate_ =
+            make_batch_gate(number({"batch.size"}, kDefaultBatchBytes),
+                            number({"batch.num.messages"}, kDefaultBatchRecords),
+                            number({"linger.ms", "queue.buffering.max.ms"}, kDefaultLingerMs));
         held_bytes_max_ = std::max<int64_t>(settings_.max_in_flight_bytes / 2, 1 << 20);
     }
     {
@@ -344,7 +350,7 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
     auto in_flight = [&] {
         int64_t n = 0;
         for (const auto& key : started) {
-            n += owned_.at(key).in_flight;
+            n += owned_.at(key).batch.unacked_records;
         }
         return n;
     };
@@ -474,6 +480,10 @@ void MirrorSourceTask::start_pending_partitions() {
             start = settings_.start_position == config::StartPosition::latest ? high : low;
         }
         owned.progress = PartitionProgress(settings_.offset_lag_max, start);
+        if (!owned.target) {
+            owned.target.reset(rd_kafka_topic_new(producer_for(owned.partition),
+                                                  owned.target_topic.c_str(), nullptr));
+        }
         auto* elem = rd_kafka_topic_partition_list_add(source_list.get(),
                                                        owned.source_topic.c_str(), owned.partition);
         elem->offset = start;
@@ -529,20 +539,23 @@ bool MirrorSourceTask::produce(rd_kafka_message_t* message) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
         if (headers != nullptr) {
             err = rd_kafka_producev(
-                producer_for(partition), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                producer_for(partition), RD_KAFKA_V_RKT(owned->target.get()),
                 RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
                 RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
                 RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
         } else {
             err = rd_kafka_producev(
-                producer_for(partition), RD_KAFKA_V_TOPIC(owned->target_topic.c_str()),
+                producer_for(partition), RD_KAFKA_V_RKT(owned->target.get()),
                 RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(message->key, message->key_len),
                 RD_KAFKA_V_VALUE(message->payload, message->len), RD_KAFKA_V_TIMESTAMP(timestamp),
                 RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
         }
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            ++owned->in_flight; // the delivery report releases `message` and the headers
-            owned->unacked_bytes += record_bytes(message);
+            // The delivery report releases `message` and the headers.
+            if (owned->batch.unacked_records++ == 0) {
+                owned->batch.opened_at = Clock::now();
+            }
+            owned->batch.unacked_bytes += record_bytes(message);
             stats_->records_polled.fetch_add(1, std::memory_order_relaxed);
             stats_->records_in_flight.fetch_add(1, std::memory_order_relaxed);
             if (owned->probe && ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
@@ -579,8 +592,8 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     const int32_t partition = source->partition;
     Owned* owned = find_owned(source->rkt, partition);
     if (owned != nullptr) {
-        --owned->in_flight;
-        owned->unacked_bytes -= record_bytes(source.get());
+        --owned->batch.unacked_records;
+        owned->batch.unacked_bytes -= record_bytes(source.get());
     }
     stats_->records_in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (report->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
@@ -612,8 +625,8 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
         rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const int64_t ts = rd_kafka_message_timestamp(source.get(), &ts_type);
         if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {
-            owned->probe->on_delivered(ts, owned->progress.next_upstream(), owned->in_flight > 0,
-                                       metrics::wall_clock_ms());
+            owned->probe->on_delivered(ts, owned->progress.next_upstream(),
+                                       owned->batch.unacked_records > 0, metrics::wall_clock_ms());
         }
     }
     if (!sync_scratch_.empty()) {
@@ -714,7 +727,7 @@ void MirrorSourceTask::retry_failed_partitions() {
     auto unassign = kafka::make_partition_list();
     auto assign = kafka::make_partition_list();
     for (auto& [key, owned] : owned_) {
-        if (!owned.progress.failed() || owned.in_flight > 0 || now < owned.retry_at) {
+        if (!owned.progress.failed() || owned.batch.unacked_records > 0 || now < owned.retry_at) {
             continue;
         }
         rd_kafka_topic_partition_list_add(unassign.get(), owned.source_topic.c_str(),
@@ -744,6 +757,7 @@ Status MirrorSourceTask::pump_records() {
         service(100);
     }
     const bool polled = m != nullptr;
+    const auto now = Clock::now(); // one batch per pass (batch_gate.h)
     // Every polled message is handed over exactly once: to the producer (its delivery report
     // releases it), to a partition's held records, or destroyed here. `m` is cleared as soon as
     // it is handed over.
@@ -761,7 +775,7 @@ Status MirrorSourceTask::pump_records() {
                 }
             }
         } else {
-            hand_over(m);
+            hand_over(m, now);
         }
         m = nullptr;
         if (stop_requested_.load() || n >= kPollBatch) {
@@ -776,13 +790,12 @@ Status MirrorSourceTask::pump_records() {
     return {};
 }
 
-void MirrorSourceTask::hand_over(rd_kafka_message_t* message) {
-    if (batch_gate_bytes_ > 0) {
+void MirrorSourceTask::hand_over(rd_kafka_message_t* message, Clock::time_point now) {
+    if (batch_gate_.max_bytes > 0) {
         Owned* owned = find_owned(message->rkt, message->partition);
         if (owned != nullptr && !owned->progress.failed() &&
             (!owned->held.empty() ||
-             (owned->unacked_bytes > 0 &&
-              owned->unacked_bytes + record_bytes(message) > batch_gate_bytes_))) {
+             !admits(batch_gate_, owned->batch, record_bytes(message), now))) {
             if (owned->held.empty()) {
                 ++partitions_holding_;
             }
@@ -802,6 +815,8 @@ void MirrorSourceTask::produce_held() {
     if (partitions_holding_ == 0) {
         return;
     }
+    // One `now` for the pass: the records released together open one batch (batch_gate.h).
+    const auto now = Clock::now();
     std::vector<Key> keys;
     for (const auto& [key, owned] : owned_) {
         if (!owned.held.empty()) {
@@ -820,7 +835,7 @@ void MirrorSourceTask::produce_held() {
                 break;
             }
             const int64_t bytes = record_bytes(owned.held.front().get());
-            if (owned.unacked_bytes > 0 && owned.unacked_bytes + bytes > batch_gate_bytes_) {
+            if (!admits(batch_gate_, owned.batch, bytes, now)) {
                 break;
             }
             rd_kafka_message_t* m = owned.held.front().release();
@@ -880,7 +895,7 @@ void MirrorSourceTask::refresh_lag() {
             high = -1;
         }
         int64_t position = owned->progress.next_upstream();
-        if (owned->in_flight == 0 && owned->held.empty() && !owned->progress.failed() &&
+        if (owned->batch.unacked_records == 0 && owned->held.empty() && !owned->progress.failed() &&
             e.offset > position) {
             position = e.offset;
         }

@@ -18,6 +18,7 @@
 #include "config/connector_config.h"
 #include "kafka/client.h"
 #include "kafka/handles.h"
+#include "mirror/batch_gate.h"
 #include "mirror/mm2_progress.h"
 #include "mirror/progress_tracker.h"
 #include "util/result.h"
@@ -103,8 +104,10 @@ private:
         std::string source_topic;
         int32_t partition = 0;
         PartitionProgress progress;
-        int64_t in_flight = 0;                // produced, not yet reported
-        int64_t unacked_bytes = 0;            // key + value bytes of those records
+        PartitionBatch batch{}; // produced, not yet reported
+        // The target topic in this partition's producer, held from the start: creating it
+        // early has librdkafka look up the topic's metadata before the first record.
+        kafka::TopicPtr target{};
         std::deque<kafka::MessagePtr> held{}; // polled while the partition's batch was out
         std::chrono::steady_clock::time_point retry_at{};
         std::shared_ptr<SourcePartitionProbe> probe{}; // null without a flow probe
@@ -119,7 +122,7 @@ private:
     const Mm2Progress& mm2_progress();
     Status pump_records();
     bool produce(rd_kafka_message_t* message);
-    void hand_over(rd_kafka_message_t* message);
+    void hand_over(rd_kafka_message_t* message, std::chrono::steady_clock::time_point now);
     void produce_held();
     void drop_held(Owned& owned);
     void service(int timeout_ms);
@@ -164,10 +167,10 @@ private:
     std::chrono::steady_clock::time_point start_retry_at_{};
     std::chrono::steady_clock::time_point next_lag_refresh_{};
     std::vector<SyncPoint> sync_scratch_;
-    int64_t batch_gate_bytes_ = 0; // per-partition bound of unacknowledged bytes; 0 = none
-    int64_t held_bytes_ = 0;       // bytes of all held records
-    int64_t held_bytes_max_ = 0;   // the source is not polled while held_bytes_ exceeds this
-    int partitions_holding_ = 0;   // partitions with held records
+    BatchGate batch_gate_{};     // per-partition bound of what the producer holds
+    int64_t held_bytes_ = 0;     // bytes of all held records
+    int64_t held_bytes_max_ = 0; // the source is not polled while held_bytes_ exceeds this
+    int partitions_holding_ = 0; // partitions with held records
     std::string last_error_;
 };
 
