@@ -330,8 +330,16 @@ def steady_latency(a: argparse.Namespace, tools: Tools, rec_bytes: int, produce_
     topic (the floor: what the brokers and clients alone cost under the same load and noise)."""
     n = int(a.rate_mbps * 1e6 * a.steady_seconds / rec_bytes)
     timeout = str(a.steady_seconds + 120)
-    lat = tools.lg_start("latency", tools.tgt, consume_topic, "-n", str(n), "--timeout", timeout)
-    flo = tools.lg_start("latency", tools.src, produce_topic, "-n", str(n), "--timeout", timeout)
+    dump = []
+    if a.latency_dump_dir:
+        os.makedirs(a.latency_dump_dir, exist_ok=True)
+        dump = ["--dump", os.path.join(a.latency_dump_dir, f"{consume_topic}.latency")]
+    lat = tools.lg_start("latency", tools.tgt, consume_topic, "-n", str(n), "--timeout", timeout,
+                         *dump)
+    if dump:
+        dump[1] = os.path.join(a.latency_dump_dir, f"{produce_topic}.floor.latency")
+    flo = tools.lg_start("latency", tools.src, produce_topic, "-n", str(n), "--timeout", timeout,
+                         *dump)
     time.sleep(2.0)  # let the latency consumers find the topics and assign
     if before_produce:
         before_produce()
@@ -650,6 +658,9 @@ def main(argv: list[str]) -> int:
                     help="codec of the loaded data and of both replicators' producers")
     ap.add_argument("--rate-mbps", type=float, default=10.0, help="steady-state rate (MB/s)")
     ap.add_argument("--steady-seconds", type=int, default=60)
+    ap.add_argument("--latency-dump-dir", default="",
+                    help="write every steady-state record's consume time, latency, partition and "
+                         "offset to DIR/<topic>.latency (diagnostics)")
     ap.add_argument("--quick", action="store_true",
                     help="100k records and 20 s steady state (for development)")
     ap.add_argument("--skip-mm2", action="store_true")

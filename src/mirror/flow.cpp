@@ -91,6 +91,10 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
          {{"client.id", id_base + "replication-consumer"},
           {"isolation.level", "read_committed"},
           {"queued.max.messages.kbytes", half_kb},
+          // Only bytes bound the prefetch queue. librdkafka 2.0 stops fetching when a queue
+          // bound is reached and looks again only when its broker thread next wakes (up to 1 s
+          // later), so the task keeps its own bound below this one (source_task.cpp).
+          {"queued.min.messages", "10000000"},
           {"fetch.max.bytes",
            std::to_string(std::min<int64_t>(
                52428800, s.max_in_flight_bytes / 2))}}, // librdkafka's assign() needs a group.id;
@@ -102,7 +106,9 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
           {"enable.partition.eof", "false"}},
          {{"queued.max.messages.kbytes", 1024, half_bound / 1024, memory_bound},
           {"fetch.max.bytes", 1 << 20, half_bound, memory_bound},
-          {"max.partition.fetch.bytes", 1 << 16, half_bound, memory_bound}}},
+          {"max.partition.fetch.bytes", 1 << 16, std::min<long long>(half_bound, 1 << 20),
+           "a partition's records beyond about one producer batch wait for its acknowledgement "
+           "and hold back the other partitions' (docs/adr/0006)"}}},
         notes);
     if (!source_consumer) {
         return source_consumer.error();

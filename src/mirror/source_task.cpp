@@ -117,6 +117,11 @@ Status MirrorSourceTask::open() {
                             number({"batch.num.messages"}, kDefaultBatchRecords),
                             number({"linger.ms", "queue.buffering.max.ms"}, kDefaultLingerMs));
         held_bytes_max_ = std::max<int64_t>(settings_.max_in_flight_bytes / 2, 1 << 20);
+        if (auto v = kafka::setting_value(clients_.source_consumer.settings,
+                                          "queued.max.messages.kbytes");
+            !v.empty()) {
+            queue_bytes_max_ = std::strtoll(v.c_str(), nullptr, 10) * 1024;
+        }
     }
     {
         auto conf = kafka::make_conf(clients_.target_group);
@@ -749,10 +754,13 @@ void MirrorSourceTask::retry_failed_partitions() {
 Status MirrorSourceTask::pump_records() {
     const bool idle = by_source_.empty();
     const bool holding = partitions_holding_ > 0;
-    rd_kafka_message_t* m = nullptr;
-    if (held_bytes_ <= held_bytes_max_ || held_bytes_max_ == 0) {
-        m = rd_kafka_consumer_poll(source_.get(), idle || holding ? 0 : 50);
+    if (held_bytes_max_ > 0 && !intake_paused_ && held_bytes_ > held_bytes_max_) {
+        pause_intake(true);
+    } else if (intake_paused_ && held_bytes_ <= held_bytes_max_ / 2) {
+        pause_intake(false);
     }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(source_.get(), idle || holding ? 0 : 50);
+    watch_fetcher(m != nullptr);
     if (idle) {
         service(100);
     }
@@ -775,6 +783,7 @@ Status MirrorSourceTask::pump_records() {
                 }
             }
         } else {
+            mean_record_bytes_ += (record_bytes(m) - mean_record_bytes_) / 64;
             hand_over(m, now);
         }
         m = nullptr;
@@ -791,8 +800,11 @@ Status MirrorSourceTask::pump_records() {
 }
 
 void MirrorSourceTask::hand_over(rd_kafka_message_t* message, Clock::time_point now) {
+    Owned* owned = find_owned(message->rkt, message->partition);
+    if (owned != nullptr) {
+        owned->next_poll = message->offset + 1;
+    }
     if (batch_gate_.max_bytes > 0) {
-        Owned* owned = find_owned(message->rkt, message->partition);
         if (owned != nullptr && !owned->progress.failed() &&
             (!owned->held.empty() ||
              !admits(batch_gate_, owned->batch, record_bytes(message), now))) {
@@ -848,6 +860,68 @@ void MirrorSourceTask::produce_held() {
                 rd_kafka_message_destroy(m);
             }
         }
+    }
+}
+
+// Bounds the held records by pausing the source partitions rather than by not polling, so that
+// the consumer's queue does not sit at its own bound (see watch_fetcher). Pausing drops what was
+// prefetched; on resume fetching starts again from the record after the last one polled.
+void MirrorSourceTask::pause_intake(bool pause) {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(source_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;
+    }
+    kafka::PartitionListPtr assigned(raw);
+    const auto err = pause ? rd_kafka_pause_partitions(source_.get(), assigned.get())
+                           : rd_kafka_resume_partitions(source_.get(), assigned.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("cluster '" + settings_.source_alias + "': cannot " +
+                  (pause ? "pause" : "resume") + " fetching: " + rd_kafka_err2str(err));
+        return;
+    }
+    intake_paused_ = pause;
+    if (!pause) {
+        wake_fetcher();
+    }
+}
+
+// librdkafka 2.0 stops fetching while its consumer queue is at queued.max.messages.kbytes, and
+// nothing it does on a poll wakes the fetcher again: it looks at the queue only when its broker
+// thread next wakes, up to a second later. Catching up, the fetcher outruns the producer and the
+// queue fills within a few fetches, so every drained queue would cost up to a second without
+// records. When the queue has come near its bound and is then found empty, the fetcher is woken
+// at once (wake_fetcher); nothing is queued then, so nothing prefetched is dropped.
+void MirrorSourceTask::watch_fetcher(bool polled) {
+    if (queue_bytes_max_ <= 0 || intake_paused_) {
+        return;
+    }
+    if (polled) {
+        const int64_t queued = rd_kafka_queue_length(source_queue_.get());
+        if (queued * mean_record_bytes_ >= queue_bytes_max_ / 2) {
+            fetch_may_have_stopped_ = true;
+        }
+    } else if (fetch_may_have_stopped_) {
+        fetch_may_have_stopped_ = false;
+        wake_fetcher();
+    }
+}
+
+// Only a seek (or an assignment) wakes librdkafka 2.0's fetcher; a resume does not. Seeking a
+// partition to the record after the last one polled changes nothing else: what is queued or in
+// flight beyond it is dropped and fetched again.
+void MirrorSourceTask::wake_fetcher() {
+    auto list = kafka::make_partition_list();
+    for (const auto& [key, owned] : owned_) {
+        if (owned.next_poll >= 0 && !owned.progress.failed() &&
+            by_source_.count({owned.source_topic, owned.partition}) != 0) {
+            rd_kafka_topic_partition_list_add(list.get(), owned.source_topic.c_str(),
+                                              owned.partition)
+                ->offset = owned.next_poll;
+        }
+    }
+    if (list->cnt > 0) {
+        log_error_ptr(rd_kafka_seek_partitions(source_.get(), list.get(), 0),
+                      "cluster '" + settings_.source_alias + "': seek");
     }
 }
 

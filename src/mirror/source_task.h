@@ -105,6 +105,7 @@ private:
         int32_t partition = 0;
         PartitionProgress progress;
         PartitionBatch batch{}; // produced, not yet reported
+        int64_t next_poll = -1; // source offset after the last record polled
         // The target topic in this partition's producer, held from the start: creating it
         // early has librdkafka look up the topic's metadata before the first record.
         kafka::TopicPtr target{};
@@ -125,6 +126,9 @@ private:
     void hand_over(rd_kafka_message_t* message, std::chrono::steady_clock::time_point now);
     void produce_held();
     void drop_held(Owned& owned);
+    void pause_intake(bool pause);
+    void watch_fetcher(bool polled);
+    void wake_fetcher();
     void service(int timeout_ms);
     void emit_syncs(const std::string& source_topic, int32_t partition,
                     const std::vector<SyncPoint>& syncs);
@@ -167,10 +171,14 @@ private:
     std::chrono::steady_clock::time_point start_retry_at_{};
     std::chrono::steady_clock::time_point next_lag_refresh_{};
     std::vector<SyncPoint> sync_scratch_;
-    BatchGate batch_gate_{};     // per-partition bound of what the producer holds
-    int64_t held_bytes_ = 0;     // bytes of all held records
-    int64_t held_bytes_max_ = 0; // the source is not polled while held_bytes_ exceeds this
-    int partitions_holding_ = 0; // partitions with held records
+    BatchGate batch_gate_{};           // per-partition bound of what the producer holds
+    int64_t held_bytes_ = 0;           // bytes of all held records
+    int64_t held_bytes_max_ = 0;       // the source is not polled while held_bytes_ exceeds this
+    int partitions_holding_ = 0;       // partitions with held records
+    bool intake_paused_ = false;       // the source partitions are paused: held_bytes_max_ reached
+    int64_t queue_bytes_max_ = 0;      // the source consumer's queued.max.messages.kbytes
+    int64_t mean_record_bytes_ = 1024; // of polled records (moving average)
+    bool fetch_may_have_stopped_ = false; // the consumer's queue came near queue_bytes_max_
     std::string last_error_;
 };
 
