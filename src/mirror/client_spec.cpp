@@ -17,7 +17,7 @@ void apply_limits(kafka::Settings& settings, const std::vector<Limit>& limits,
             if (key != limit.key || !strings::parse_int64(value, v)) {
                 continue;
             }
-            const long long clamped = std::clamp(v, limit.min, limit.max);
+            const long long clamped = std::max(limit.min, std::min(v, limit.max));
             if (clamped != v) {
                 notes.push_back(where + ": '" + key + "' = " + value + " is kept at " +
                                 std::to_string(clamped) + " (" + limit.why + ")");

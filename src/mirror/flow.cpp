@@ -77,7 +77,9 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
         }
     }
     const std::string id_base = flow->name_ + "|" + settings.name + "|";
-    const long long half_bound = settings.max_in_flight_bytes / 2;
+    // Each side (prefetch and held records, producer queue) gets half the bound, at least 1 MiB:
+    // librdkafka needs fetch.max.bytes >= message.max.bytes (1,000,000).
+    const long long half_bound = std::max<long long>(settings.max_in_flight_bytes / 2, 1 << 20);
     const auto half_kb = std::to_string(half_bound / 1024);
     const std::string memory_bound = "kmirror.max.in.flight.bytes bounds the data path's memory";
     auto& notes = flow->notes_;
@@ -91,14 +93,14 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
          {{"client.id", id_base + "replication-consumer"},
           {"isolation.level", "read_committed"},
           {"queued.max.messages.kbytes", half_kb},
-          // Only bytes bound the prefetch queue. librdkafka 2.0 stops fetching when a queue
-          // bound is reached and looks again only when its broker thread next wakes (up to 1 s
-          // later), so the task keeps its own bound below this one (source_task.cpp).
+          // Only bytes bound the prefetch queue: librdkafka 2.0 stops fetching at a queue bound
+          // and looks again only when its broker thread next wakes (up to 1 s later); the task
+          // wakes it when the queue has drained (MirrorSourceTask::watch_fetcher).
           {"queued.min.messages", "10000000"},
           {"fetch.max.bytes",
            std::to_string(std::min<int64_t>(
-               52428800, s.max_in_flight_bytes / 2))}}, // librdkafka's assign() needs a group.id;
-                                                        // this group is never joined and nothing is
+               52428800, half_bound))}}, // librdkafka's assign() needs a group.id;
+                                         // this group is never joined and nothing is
          // committed to it on the source (see docs/adr/0003).
          {{"group.id", s.progress_group + ".assign"},
           {"enable.auto.commit", "false"},
