@@ -323,33 +323,51 @@ def start_replicator(name: str, props_path: str, work: str, env: dict[str, str],
     return p, log_path
 
 
+def settle_brokers(tools: "Tools", quiet_cores: float = 0.15, max_wait: float = 60.0) -> float:
+    """Waits until both brokers use less than `quiet_cores` over 2 s (after a catch-up they can
+    stay busy for a while), at most `max_wait` seconds; returns the time waited."""
+    pids = [int(p) for p in tools.env.get("KMIRROR_TESTBED_BROKER_PIDS", "").split() if p]
+    t0 = time.time()
+    while pids and time.time() - t0 < max_wait:
+        c0 = cpu_seconds(pids)
+        time.sleep(2.0)
+        if (cpu_seconds(pids) - c0) / 2.0 < quiet_cores:
+            break
+    waited = time.time() - t0
+    log(f"brokers settled after {waited:.1f} s")
+    return waited
+
+
 def steady_latency(a: argparse.Namespace, tools: Tools, rec_bytes: int, produce_topic: str,
                    consume_topic: str, before_produce=None) -> tuple[dict, dict]:
     """Produce at --rate-mbps for --steady-seconds into produce_topic (source) while measuring
     end-to-end latency on consume_topic (target) and, at the same time, straight on the source
     topic (the floor: what the brokers and clients alone cost under the same load and noise)."""
     n = int(a.rate_mbps * 1e6 * a.steady_seconds / rec_bytes)
-    timeout = str(a.steady_seconds + 120)
+    n_warm = int(a.rate_mbps * 1e6 * a.warmup_seconds / rec_bytes)
+    timeout = str(a.warmup_seconds + a.steady_seconds + 120)
+    settle_brokers(tools)
     dump = []
     if a.latency_dump_dir:
         os.makedirs(a.latency_dump_dir, exist_ok=True)
         dump = ["--dump", os.path.join(a.latency_dump_dir, f"{consume_topic}.latency")]
-    lat = tools.lg_start("latency", tools.tgt, consume_topic, "-n", str(n), "--timeout", timeout,
-                         *dump)
+    warm = ["--skip-seconds", str(a.warmup_seconds)]
+    lat = tools.lg_start("latency", tools.tgt, consume_topic, "-n", str(n_warm + n), "--timeout",
+                         timeout, *warm, *dump)
     if dump:
         dump[1] = os.path.join(a.latency_dump_dir, f"{produce_topic}.floor.latency")
-    flo = tools.lg_start("latency", tools.src, produce_topic, "-n", str(n), "--timeout", timeout,
-                         *dump)
+    flo = tools.lg_start("latency", tools.src, produce_topic, "-n", str(n_warm + n), "--timeout",
+                         timeout, *warm, *dump)
     time.sleep(2.0)  # let the latency consumers find the topics and assign
     if before_produce:
         before_produce()
-    prod = tools.lg("produce", tools.src, produce_topic, "-n", str(n), "-s", str(a.record_size),
-                    "-c", a.compression, "--rate-mbps", str(a.rate_mbps),
-                    timeout=a.steady_seconds * 3 + 60)
+    prod = tools.lg("produce", tools.src, produce_topic, "-n", str(n_warm + n), "-s",
+                    str(a.record_size), "-c", a.compression, "--rate-mbps", str(a.rate_mbps),
+                    timeout=(a.warmup_seconds + a.steady_seconds) * 3 + 60)
     t_prod_end = time.time()
     floor = tools.lg_result(flo, a.steady_seconds + 120)
     latr = tools.lg_result(lat, a.steady_seconds + 120)
-    latr["expected"] = n
+    latr["expected"] = n_warm + n  # warm-up and measured records, all read
     latr["produced_mb_per_s"] = prod["mb_per_s"]
     latr["span_s"] = time.time() - t_prod_end + prod["seconds"]
     return latr, floor
@@ -424,12 +442,14 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
                                          before_produce=mark)
             cpu0 = base["cpu0"]
             cpu1, rss_kb, hwm_kb = sampler.snapshot()
-            n = latr["expected"]
+            n = latr["expected"]  # CPU and RSS cover the warm-up too
             span = latr["span_s"]
+            received = latr["records"] + latr.get("warmup", 0)
             res["steady"] = {
                 "records": n,
+                "measured": latr["records"],
                 "produced_mb_per_s": latr["produced_mb_per_s"],
-                "received": latr["records"],
+                "received": received,
                 "p50_ms": latr["p50_ms"],
                 "p99_ms": latr["p99_ms"],
                 "p999_ms": latr["p999_ms"],
@@ -442,8 +462,8 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
                 "cpu_s_per_gb": round((cpu1 - cpu0) / (n * rec_bytes / 1e9), 2),
                 "peak_rss_mb": round(max(rss_kb, hwm_kb) / 1024, 1),
             }
-            if latr["records"] < n:
-                res["steady"]["note"] = f"only {latr['records']} of {n} records arrived"
+            if received < n:
+                res["steady"]["note"] = f"only {received} of {n} records arrived"
             log(f"{name}: steady {res['steady']}")
         if proc.poll() is not None:
             raise BenchError(f"{name} exited with status {proc.returncode}; "
@@ -561,7 +581,8 @@ def markdown(result: dict) -> str:
         f"Data: {p['records']:,} records × {p['record_size']} B values, 16 B keys, 2 headers "
         f"({p['record_bytes']} B of record data each, random/incompressible), {p['partitions']} "
         f"partitions, compression {p['compression']}; steady state {p['rate_mbps']} MB/s for "
-        f"{p['steady_seconds']} s. MB = 10⁶ bytes of record data. MM2: dedicated mode, "
+        f"{p['steady_seconds']} s measured after {p.get('warmup_seconds', 0)} s of warm-up. "
+        f"MB = 10⁶ bytes of record data. MM2: dedicated mode, "
         f"heap `{p['mm2_heap']}`; both replicators read the same mm2.properties "
         f"({'seed mm2-msc tuning' if p['seed_tuning'] else 'defaults'}).",
         "",
@@ -658,6 +679,10 @@ def main(argv: list[str]) -> int:
                     help="codec of the loaded data and of both replicators' producers")
     ap.add_argument("--rate-mbps", type=float, default=10.0, help="steady-state rate (MB/s)")
     ap.add_argument("--steady-seconds", type=int, default=60)
+    ap.add_argument("--warmup-seconds", type=int, default=45,
+                    help="steady state: the rate runs this long before the measured seconds "
+                         "(records of the warm-up are not measured; fresh broker JVMs take about "
+                         "a minute of small produce requests before their latency settles)")
     ap.add_argument("--latency-dump-dir", default="",
                     help="write every steady-state record's consume time, latency, partition and "
                          "offset to DIR/<topic>.latency (diagnostics)")
@@ -681,10 +706,11 @@ def main(argv: list[str]) -> int:
     if a.quick:
         a.records = min(a.records, 100_000)
         a.steady_seconds = min(a.steady_seconds, 20)
+        a.warmup_seconds = min(a.warmup_seconds, 5)
 
     rec_bytes = a.record_size + KEY_BYTES + HEADER_BYTES
     data_gb = a.records * rec_bytes / 1e9
-    steady_gb = a.rate_mbps * a.steady_seconds / 1e3
+    steady_gb = a.rate_mbps * (a.warmup_seconds + a.steady_seconds) / 1e3
     # source: catch-up + steady; target: one replicator's copy at a time (deleted after), x1.1
     need_gb = (2 * data_gb + 2 * steady_gb) * 1.1 + 0.5
     free_gb = shutil.disk_usage(a.log_dirs).free / 1e9
@@ -710,6 +736,7 @@ def main(argv: list[str]) -> int:
         "params": {"records": a.records, "record_size": a.record_size, "record_bytes": rec_bytes,
                    "partitions": a.partitions, "compression": a.compression,
                    "rate_mbps": a.rate_mbps, "steady_seconds": a.steady_seconds,
+                   "warmup_seconds": a.warmup_seconds,
                    "mm2_heap": a.mm2_heap, "seed_tuning": not a.no_seed_tuning,
                    "log_dirs": ("tmpfs " if a.log_dirs.startswith("/dev/shm") else "")
                    + a.log_dirs},

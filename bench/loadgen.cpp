@@ -8,13 +8,15 @@
 //                                [--rate-mbps MB_PER_S]          (default: as fast as possible)
 //   kmirror-loadgen consume      -b BOOTSTRAP -t TOPIC -n RECORDS [--timeout S]
 //   kmirror-loadgen latency      -b BOOTSTRAP -t TOPIC -n RECORDS [--timeout S]
+//                                [--skip-seconds S] [--dump FILE] [--from beginning|end]
 //   kmirror-loadgen wait         -b BOOTSTRAP -t TOPIC -n RECORDS [--timeout S] [--interval-ms MS]
 //
 // Records: 16-byte random key, VALUE_BYTES of random (incompressible) value, two headers
 // ("kmb-a", "kmb-b") of 16 random bytes each; partition = record index mod partition count.
 // Every command prints one JSON object on stdout; progress and errors go to stderr.
 // `consume` reads every partition from the beginning until RECORDS records arrived (ceiling);
-// `latency` does the same and reports consume time minus the record's CreateTime;
+// `latency` does the same and reports consume time minus the record's CreateTime (records
+// created in the first S seconds of the stream, --skip-seconds, are a warm-up: read, not counted);
 // `wait` polls the end offsets until their sum reaches RECORDS (catch-up completion).
 // MB are 10^6 bytes of record data (key + value + header names and values).
 
@@ -401,8 +403,11 @@ int consume(const Args& a, bool latency) {
     }
     int64_t count = 0;
     double bytes = 0;
+    const int64_t skip_ms = static_cast<int64_t>(a.real("skip-seconds", 0) * 1000);
+    int64_t first_ts = -1;
+    int64_t warm = 0; // warm-up records read (--skip-seconds); they count towards RECORDS
     const double t0 = mono_s();
-    while (count < n && !g_stop.load() && mono_s() < deadline) {
+    while (count + warm < n && !g_stop.load() && mono_s() < deadline) {
         rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
         if (m == nullptr) {
             continue;
@@ -413,6 +418,18 @@ int consume(const Args& a, bool latency) {
             }
             rd_kafka_message_destroy(m);
             continue;
+        }
+        if (latency && skip_ms > 0) {
+            rd_kafka_timestamp_type_t tt;
+            const int64_t ts = rd_kafka_message_timestamp(m, &tt);
+            if (first_ts < 0) {
+                first_ts = ts;
+            }
+            if (ts < first_ts + skip_ms) {
+                ++warm;
+                rd_kafka_message_destroy(m);
+                continue;
+            }
         }
         ++count;
         bytes += static_cast<double>(m->len + m->key_len);
@@ -458,17 +475,17 @@ int consume(const Args& a, bool latency) {
             size_t idx = static_cast<size_t>(q * static_cast<double>(lat_ms.size() - 1) + 0.5);
             return lat_ms[std::min(idx, lat_ms.size() - 1)];
         };
-        std::printf("{\"records\": %" PRId64 ", \"expected\": %" PRId64
+        std::printf("{\"records\": %" PRId64 ", \"warmup\": %" PRId64 ", \"expected\": %" PRId64
                     ", \"bytes\": %.0f, \"p50_ms\": %.2f, \"p99_ms\": %.2f, \"p999_ms\": %.2f, "
                     "\"max_ms\": %.2f, \"min_ms\": %.2f}\n",
-                    count, n, bytes, pct(0.5), pct(0.99), pct(0.999), pct(1.0), pct(0.0));
+                    count, warm, n, bytes, pct(0.5), pct(0.99), pct(0.999), pct(1.0), pct(0.0));
     } else {
         std::printf("{\"records\": %" PRId64 ", \"expected\": %" PRId64
                     ", \"bytes\": %.0f, \"seconds\": %.3f, \"mb_per_s\": %.2f, "
                     "\"records_per_s\": %.0f}\n",
                     count, n, bytes, secs, bytes / secs / 1e6, static_cast<double>(count) / secs);
     }
-    return count >= n ? 0 : 1;
+    return count + warm >= n ? 0 : 1;
 }
 
 // ---- wait (catch-up completion) --------------------------------------------------------------
