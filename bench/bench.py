@@ -323,6 +323,29 @@ def start_replicator(name: str, props_path: str, work: str, env: dict[str, str],
     return p, log_path
 
 
+PREPARE_RECORDS = 1_000_000
+
+
+def prepare_clusters(tools: "Tools") -> None:
+    """Warms both clusters before anything is measured: a fresh cluster creates its
+    transaction-state topic on the first idempotent producer and answers "coordinator load in
+    progress" for a while, and fresh broker JVMs run their produce and fetch paths slower until
+    compiled (with 1 MB requests the brokers reach their compile thresholds slowly: the first
+    2 GB catch-up on a fresh bed ran at ~230 MB/s, later ones at ~390 MB/s); whichever replicator
+    (or ceiling) came first would pay for both. PREPARE_RECORDS records are produced
+    (idempotent) and consumed twice on each cluster, then deleted."""
+    log(f"preparing the clusters ({PREPARE_RECORDS:,} records produced and consumed twice on "
+        f"each)")
+    for bootstrap in (tools.src, tools.tgt):
+        for round_ in range(2):
+            topic = f"bench-prepare-{round_}"
+            tools.create(bootstrap, topic, 12)
+            tools.lg("produce", bootstrap, topic, "-n", str(PREPARE_RECORDS), "-s", "1024",
+                     "-X", "enable.idempotence=true")
+            tools.lg("consume", bootstrap, topic, "-n", str(PREPARE_RECORDS))
+            tools.delete(bootstrap, topic)
+
+
 def settle_brokers(tools: "Tools", quiet_cores: float = 0.15, max_wait: float = 60.0) -> float:
     """Waits until both brokers use less than `quiet_cores` over 2 s (after a catch-up they can
     stay busy for a while), at most `max_wait` seconds; returns the time waited."""
@@ -399,6 +422,7 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
     sampler = Sampler(proc.pid)
     try:
         wait = tools.lg_start("wait", tools.tgt, target_catchup, "-n", str(a.records),
+                              "--interval-ms", "50",
                               "--timeout", str(a.catchup_timeout))
         while wait.poll() is None:
             if proc.poll() is not None:
@@ -748,6 +772,7 @@ def main(argv: list[str]) -> int:
         env = bed_up(state)
         result["machine"] = machine_info(env, kmirror)
         tools = Tools(loadgen, env)
+        prepare_clusters(tools)
         with tempfile.TemporaryDirectory(prefix="kmirror-bench-work-") as work:
             tools.create(tools.src, CATCHUP_TOPIC, a.partitions)
             log(f"preloading {a.records} records ({data_gb:.2f} GB) = produce-only ceiling")

@@ -124,6 +124,10 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
                             {"enable.idempotence", "true"},
                             {"acks", "all"},
                             {"message.timeout.ms", "0"},
+                            // Under load the batch gate makes the batches (records wait while
+                            // their partition's batch is out); a longer linger only adds latency:
+                            // 5 ms added ~8 ms at p50 at 10 MB/s, 1 ms adds ~2 ms.
+                            {"linger.ms", "1"},
                             {"queue.buffering.max.kbytes", half_kb}},
                            {},
                            {{"queue.buffering.max.kbytes", 1024, half_bound / 1024, memory_bound},
