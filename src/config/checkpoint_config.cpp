@@ -94,6 +94,8 @@ Result<MirrorCheckpointSettings> parse_mirror_checkpoint(const Properties& cfg) 
              get_bool(cfg, "emit.offset-syncs.enabled", s.emit_offset_syncs),
              get_int(cfg, "consumer.poll.timeout.ms", poll_ms, 1, INT32_MAX),
              get_int(cfg, "admin.timeout.ms", admin_ms, 1, INT32_MAX),
+             get_seconds(cfg, "kmirror.offset.runs.prune.interval.seconds",
+                         s.offset_runs_prune_interval, 1),
          }) {
         if (!st) {
             return st.error();

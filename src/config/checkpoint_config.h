@@ -33,6 +33,9 @@ struct MirrorCheckpointSettings {
     bool emit_offset_syncs = true; // false: MM2 refuses to run the checkpoint connector
     std::chrono::milliseconds consumer_poll_timeout{1000};
     std::chrono::milliseconds admin_timeout{60000};
+    // kmirror.offset.runs.prune.interval.seconds: how often offset runs below the source log
+    // start are forgotten (and tombstoned in the offset runs topic).
+    std::chrono::seconds offset_runs_prune_interval{300};
 
     // Java-named client settings, MM2 precedence already applied.
     Properties source_consumer; // offset syncs when location=source; tail checks

@@ -45,7 +45,7 @@ constexpr std::array kKnownConnectorKeys = {
     "use.incremental.alter.configs", "add.source.alias.to.metrics",
     // kmirror additions
     "offset.flush.interval.ms", "kmirror.progress.group.id", "kmirror.max.in.flight.bytes",
-    "kmirror.mm2.offsets.topic",
+    "kmirror.mm2.offsets.topic", "kmirror.offset.runs.prune.interval.seconds",
     "kmirror.metrics.listener", // dedicated mode: /metrics and /health (src/app/observability.h)
 };
 

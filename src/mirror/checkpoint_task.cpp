@@ -13,6 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kGapCheckTimeout = std::chrono::milliseconds(3000);
+constexpr int kWatermarkTimeoutMs = 5000; // one source partition's log start (offset runs pruning)
 
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -453,8 +454,13 @@ void CheckpointTask::run() {
     auto next_sync = Clock::now() + settings_.sync_group_offsets_interval;
     load_runs();
     catch_up_syncs();
+    auto next_forget = Clock::now() + settings_.offset_runs_prune_interval;
     while (!stopping_.load()) {
         consume_syncs(std::chrono::milliseconds(100));
+        if (Clock::now() >= next_forget) {
+            forget_runs_below_log_start();
+            next_forget = Clock::now() + settings_.offset_runs_prune_interval;
+        }
         const bool leader = is_leader_ ? is_leader_() : true;
         if (!leader) {
             was_leader = false;
@@ -509,12 +515,7 @@ CheckpointTask::selected_groups(const std::vector<std::string>& groups) const {
     return out;
 }
 
-bool CheckpointTask::source_gap_is_empty(const std::string& topic, int32_t partition, int64_t from,
-                                         int64_t to) {
-    const auto key = std::make_tuple(topic, partition, from, to);
-    if (auto it = gap_cache_.find(key); it != gap_cache_.end()) {
-        return it->second;
-    }
+bool CheckpointTask::open_tail_consumer() {
     if (!tail_consumer_) {
         auto consumer = kafka::make_consumer(source_consumer_spec_);
         if (!consumer) {
@@ -522,6 +523,56 @@ bool CheckpointTask::source_gap_is_empty(const std::string& topic, int32_t parti
             return false;
         }
         tail_consumer_ = std::move(consumer).value();
+    }
+    return true;
+}
+
+// Intervals below a source partition's log start serve no translation any more (no group can
+// resume at a record that is gone); without this a partition with transaction markers or
+// compaction holes would keep one interval per hole for ever. The leader's next persist_runs
+// tombstones what was dropped.
+void CheckpointTask::forget_runs_below_log_start() {
+    const auto partitions = translator_.partitions_with_history();
+    if (partitions.empty() || !open_tail_consumer()) {
+        return;
+    }
+    size_t dropped = 0;
+    size_t shrunk = 0;
+    for (const auto& [topic, partition] : partitions) {
+        if (stopping_.load()) {
+            return;
+        }
+        int64_t low = -1;
+        int64_t high = -1;
+        const auto err = rd_kafka_query_watermark_offsets(
+            tail_consumer_.get(), topic.c_str(), partition, &low, &high, kWatermarkTimeoutMs);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log::debug("flow " + name_ + ": cluster '" + settings_.source_alias + "' topic '" +
+                       topic + "' partition " + std::to_string(partition) +
+                       ": log start offset unknown (" + rd_kafka_err2str(err) +
+                       "); its offset runs stay until the next pass");
+            continue;
+        }
+        if (const size_t n = translator_.forget_below(topic, partition, low); n > 0) {
+            dropped += n;
+            ++shrunk;
+        }
+    }
+    if (dropped > 0) {
+        log::info("flow " + name_ + ": forgot " + std::to_string(dropped) +
+                  " offset run(s) below the source log start of " + std::to_string(shrunk) +
+                  " partition(s)");
+    }
+}
+
+bool CheckpointTask::source_gap_is_empty(const std::string& topic, int32_t partition, int64_t from,
+                                         int64_t to) {
+    const auto key = std::make_tuple(topic, partition, from, to);
+    if (auto it = gap_cache_.find(key); it != gap_cache_.end()) {
+        return it->second;
+    }
+    if (!open_tail_consumer()) {
+        return false;
     }
     auto list = kafka::make_partition_list(1);
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = from;

@@ -111,6 +111,8 @@ private:
     Status emit_checkpoints();
     Status sync_group_offsets();
     Translation translate(const std::string& topic, int32_t partition, int64_t upstream);
+    bool open_tail_consumer();
+    void forget_runs_below_log_start(); // every kmirror.offset.runs.prune.interval.seconds
     // True when the source partition holds no readable (committed) record in [from, to).
     bool source_gap_is_empty(const std::string& topic, int32_t partition, int64_t from, int64_t to);
     std::vector<std::string> selected_groups(const std::vector<std::string>& groups) const;

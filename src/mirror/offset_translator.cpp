@@ -1,6 +1,7 @@
 #include "mirror/offset_translator.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace kmirror::mirror {
 
@@ -162,6 +163,34 @@ Translation OffsetTranslator::after_empty_tail(const Translation& beyond_end) {
         return beyond_end;
     }
     return Translation::exact_at(beyond_end.tail.downstream + 1);
+}
+
+size_t OffsetTranslator::forget_below(const std::string& topic, int32_t partition, int64_t floor) {
+    auto pit = partitions_.find(Key{topic, partition});
+    if (pit == partitions_.end()) {
+        return 0;
+    }
+    auto& intervals = pit->second.intervals;
+    // translate(U) reads the interval with the greatest lo <= U; for every U >= floor that is
+    // this one or a later one.
+    auto first_kept = intervals.upper_bound(floor);
+    if (first_kept == intervals.begin()) {
+        return 0;
+    }
+    --first_kept;
+    const auto dropped = static_cast<size_t>(std::distance(intervals.begin(), first_kept));
+    intervals.erase(intervals.begin(), first_kept);
+    return dropped;
+}
+
+std::vector<std::pair<std::string, int32_t>> OffsetTranslator::partitions_with_history() const {
+    std::vector<std::pair<std::string, int32_t>> out;
+    for (const auto& [key, st] : partitions_) {
+        if (st.intervals.size() > 1) {
+            out.push_back(key);
+        }
+    }
+    return out;
 }
 
 size_t OffsetTranslator::interval_count(const std::string& topic, int32_t partition) const {

@@ -83,6 +83,15 @@ public:
     // [tail.upstream + 1, upstream), a beyond_end translation becomes exact: tail.downstream + 1.
     static Translation after_empty_tail(const Translation& beyond_end);
 
+    // Forgets the intervals no translation at or above `floor` uses (floor: the source
+    // partition's log start offset; records below it are gone, so no group can resume there):
+    // every interval before the last one starting at or below `floor`. The partition's latest
+    // interval always stays. Translations of offsets >= floor are unchanged. Returns how many
+    // intervals were dropped (the offset runs writer tombstones them on its next diff).
+    size_t forget_below(const std::string& topic, int32_t partition, int64_t floor);
+    // Partitions that keep more than one interval: the only ones forget_below can shrink.
+    std::vector<std::pair<std::string, int32_t>> partitions_with_history() const;
+
     // Diagnostics and tests: number of exact intervals kept for a partition.
     size_t interval_count(const std::string& topic, int32_t partition) const;
 

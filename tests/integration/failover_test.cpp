@@ -288,19 +288,32 @@ std::vector<mirror::OffsetSync> syncs_of(const std::string& syncs_topic, const s
     return out;
 }
 
-size_t runs_of(const std::string& runs_topic, const std::string& topic) {
-    size_t n = 0;
+// The offset runs of `topic` the runs topic holds now (tombstones applied): upstream_lo ->
+// upstream_hi.
+std::map<int64_t, int64_t> live_runs_of(const std::string& runs_topic, const std::string& topic) {
+    std::map<int64_t, int64_t> live;
     std::vector<TestRecord> records;
     try {
         records = consume_all(plaintext_settings(target_cluster()), runs_topic, 30s);
     } catch (const std::exception&) {
-        return 0;
+        return live;
     }
     for (const auto& r : records) {
         auto k = mirror::decode_run_key(r.key.value_or(""));
-        n += k && std::get<0>(*k) == topic && r.value.has_value() ? 1 : 0;
+        if (!k || std::get<0>(*k) != topic) {
+            continue;
+        }
+        if (!r.value.has_value()) {
+            live.erase(std::get<2>(*k));
+        } else if (auto run = mirror::decode_run(*r.key, *r.value)) {
+            live[run->upstream_lo] = run->upstream_hi;
+        }
     }
-    return n;
+    return live;
+}
+
+size_t runs_of(const std::string& runs_topic, const std::string& topic) {
+    return live_runs_of(runs_topic, topic).size();
 }
 
 // One row of `kmirror offsets` for `group`: the TRANSLATED and EXACT columns.
@@ -428,6 +441,61 @@ TEST(Failover, ExactTranslationSurvivesCompactionOfTheOffsetSyncs) {
     for (const auto& c : checkpoints_of(checkpoints, group)) {
         EXPECT_EQ(c.downstream_offset, 5) << "upstream " << c.upstream_offset;
     }
+}
+
+// Retention deletes the oldest records of a transactional topic: the offset runs that covered
+// them are forgotten and tombstoned in the runs topic (without this, one run per transaction
+// would stay for ever), while a group at or above the new log start still translates exactly.
+TEST(Failover, OffsetRunsBelowTheSourceLogStartAreForgottenAndTombstoned) {
+    const auto a = unique_aliases();
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = unique_name("fo-prune");
+    create_topic(src, topic, 1);
+    // As above: target 0-4, 5-9, 10-13 from source 0-4, 12-16, 22-25.
+    produce_transactions(src, topic,
+                         {{TxnOutcome::commit, 5},
+                          {TxnOutcome::abort, 5},
+                          {TxnOutcome::commit, 5},
+                          {TxnOutcome::abort, 3},
+                          {TxnOutcome::commit, 4}});
+    const std::string group = unique_name("fo-prune");
+    const std::string checkpoints = a.source + ".checkpoints.internal";
+    const std::string runs_topic = mirror::offset_runs_topic(a.source);
+    const auto mm2 =
+        write_mm2(a, topic, group + ".*", "kmirror.offset.runs.prune.interval.seconds = 1\n");
+    auto proc = start_kmirror(mm2);
+    std::map<int64_t, int64_t> before;
+    ASSERT_TRUE(eventually(
+        [&] {
+            before = live_runs_of(runs_topic, topic);
+            return before.size() >= 3 && before.rbegin()->second >= 25;
+        },
+        60s))
+        << proc.log();
+
+    constexpr int64_t kLogStart = 22; // first record of the last committed transaction
+    delete_records_before(src, topic, 0, kLogStart);
+    std::map<int64_t, int64_t> after;
+    const bool forgotten = eventually(
+        [&] {
+            after = live_runs_of(runs_topic, topic);
+            return !after.empty() && after.size() < before.size() &&
+                   after.begin()->second >= kLogStart;
+        },
+        60s);
+    ASSERT_TRUE(forgotten) << "live runs before: " << before.size() << ", after: " << after.size()
+                           << "\n"
+                           << proc.log();
+    EXPECT_LE(after.begin()->first, kLogStart) << "the run covering the log start must stay";
+    EXPECT_NE(proc.log().find("offset run(s) below the source log start"), std::string::npos)
+        << proc.log();
+
+    // Above the log start translations stay exact: 23 -> 11 (22..25 -> 10..13).
+    commit(group, topic, 23);
+    EXPECT_TRUE(eventually([&] { return has_checkpoint(checkpoints, group, 23, 11); }, 60s))
+        << proc.log();
+    proc.signal(SIGTERM);
+    EXPECT_EQ(proc.wait_for(20s), std::optional<int>(0)) << proc.log();
 }
 
 } // namespace

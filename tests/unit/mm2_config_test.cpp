@@ -1,3 +1,4 @@
+#include "config/checkpoint_config.h"
 #include "config/connector_config.h"
 #include "config/mm2_config.h"
 #include "mirror/flow.h"
@@ -157,6 +158,28 @@ TEST(ConnectorConfig, ValidationErrorsNameKeyAndExpectation) {
         auto s = parse_mirror_source(p);
         ASSERT_FALSE(s.ok()) << c.key << "=" << c.value;
         EXPECT_NE(s.error().message.find(c.fragment), std::string::npos) << s.error().message;
+    }
+}
+
+TEST(CheckpointConfig, OffsetRunsPruneIntervalDefaultsAndErrorsNameTheKey) {
+    Properties p;
+    p.set("source.cluster.alias", "source");
+    p.set("source.cluster.bootstrap.servers", "s:1");
+    p.set("target.cluster.bootstrap.servers", "t:1");
+    auto defaults = parse_mirror_checkpoint(p);
+    ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+    EXPECT_EQ(defaults->offset_runs_prune_interval.count(), 300);
+    p.set("kmirror.offset.runs.prune.interval.seconds", "30");
+    auto set = parse_mirror_checkpoint(p);
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(set->offset_runs_prune_interval.count(), 30);
+    for (const char* bad : {"0", "soon"}) {
+        p.set("kmirror.offset.runs.prune.interval.seconds", bad);
+        auto s = parse_mirror_checkpoint(p);
+        ASSERT_FALSE(s.ok()) << bad;
+        EXPECT_NE(s.error().message.find("'kmirror.offset.runs.prune.interval.seconds'"),
+                  std::string::npos)
+            << s.error().message;
     }
 }
 

@@ -2,6 +2,7 @@
 #include "mirror/offset_sync_store.h"
 #include "mirror/offset_translator.h"
 
+#include <algorithm>
 #include <cctype>
 #include <gtest/gtest.h>
 #include <string>
@@ -253,6 +254,65 @@ TEST(OffsetTranslator, Mm2VectorsWhereSemanticsCoincide) {
     EXPECT_EQ(tr.translate("t", 0, 2000).kind, Kind::beyond_end);
     // Below the rewind, the older run still tells where those records are (MM2: -1).
     EXPECT_EQ(tr.translate("t", 0, 1499), Translation::exact_at(1499));
+}
+
+// forget_below: intervals below the source log start go, translations at or above it stay.
+// The syncs below leave a hole after every second record (transaction markers): intervals
+// [0,1] [2,3] [4,4] [5,6] [7,7] [8,9].
+struct ForgetCase {
+    const char* name;
+    int64_t floor;
+    size_t dropped;
+    int64_t first_kept_lo;
+};
+
+std::string forget_case_name(const ::testing::TestParamInfo<ForgetCase>& param_info) {
+    return param_info.param.name;
+}
+
+class ForgetBelowTable : public ::testing::TestWithParam<ForgetCase> {};
+
+TEST_P(ForgetBelowTable, DropsOnlyWhatNoOffsetAtOrAboveTheFloorUses) {
+    const auto& c = GetParam();
+    const Syncs syncs = {{0, 0}, {1, 1}, {3, 2}, {4, 3}, {6, 4}, {7, 5}, {9, 6}};
+    const auto before = load(syncs);
+    auto after = load(syncs);
+    ASSERT_EQ(after.interval_count("t", 0), 6u);
+    EXPECT_EQ(after.forget_below("t", 0, c.floor), c.dropped);
+    EXPECT_EQ(after.interval_count("t", 0), 6u - c.dropped);
+    EXPECT_EQ(after.runs().front().upstream_lo, c.first_kept_lo);
+    for (int64_t u = std::max<int64_t>(c.floor, 0); u <= 11; ++u) {
+        EXPECT_EQ(after.translate("t", 0, u), before.translate("t", 0, u)) << "U=" << u;
+    }
+    if (c.first_kept_lo > 0) {
+        EXPECT_EQ(after.translate("t", 0, c.first_kept_lo - 1).kind, Kind::none);
+    }
+    EXPECT_EQ(after.forget_below("t", 0, c.floor), 0u) << "a second pass finds nothing";
+}
+
+INSTANTIATE_TEST_SUITE_P(Floors, ForgetBelowTable,
+                         ::testing::Values(ForgetCase{"below_everything", -1, 0, 0},
+                                           ForgetCase{"inside_the_first_interval", 1, 0, 0},
+                                           ForgetCase{"at_the_start_of_the_second", 2, 1, 2},
+                                           ForgetCase{"inside_a_later_interval", 6, 3, 5},
+                                           ForgetCase{"at_the_latest_sync", 9, 5, 8},
+                                           ForgetCase{"past_everything_keeps_the_latest", 100, 5,
+                                                      8}),
+                         forget_case_name);
+
+TEST(OffsetTranslator, ForgetBelowLeavesOtherPartitionsAndUnknownOnesAlone) {
+    auto tr = load({{0, 0}, {2, 1}, {4, 2}});
+    tr.handle(OffsetSync{"t", 1, 0, 0});
+    tr.handle(OffsetSync{"t", 1, 2, 1});
+    EXPECT_EQ(tr.forget_below("t", 9, 100), 0u);
+    EXPECT_EQ(tr.forget_below("u", 0, 100), 0u);
+    const auto history = tr.partitions_with_history();
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_GT(tr.forget_below("t", 0, 100), 0u);
+    EXPECT_EQ(tr.interval_count("t", 0), 1u);
+    EXPECT_EQ(tr.interval_count("t", 1), 2u);
+    EXPECT_EQ(tr.partitions_with_history(),
+              (std::vector<std::pair<std::string, int32_t>>{{"t", 1}}));
 }
 
 } // namespace
