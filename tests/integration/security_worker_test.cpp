@@ -16,7 +16,8 @@
 // Kafka 4.x source the SCRAM test asserts the connector's clear failure instead.
 //
 // The worker itself stores its configs and statuses over PLAINTEXT (the seed's no-auth worker
-// file): the connectors' clients are what this file tests.
+// file) in every test but one: WorkerKeepsItsStateOverMtlsWithTheSeedMtlsWorkerFile runs the
+// seed's mTLS worker file against the bed's SSL listener alone.
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
 #include "kafka/key_stores.h"
@@ -25,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -246,6 +248,42 @@ std::string worker_file(const std::string& group) {
     return seed_worker_file(group, scratch_dir());
 }
 
+// The seed's mTLS worker file (Configuration/workers/mtls): the worker's own clients (config,
+// status and offsets topics) use its top-level security.protocol=SSL. The file names no trust
+// or key store for them (on MSK the JVM's default trust store holds Amazon's CA); the bed's CA
+// and client certificate are in no default store, so top-level ssl.* lines are added, JKS like
+// the file's producer.ssl.* ones. BROKERS is the bed's SSL listener only: nothing of the
+// worker's state can travel in plain text.
+std::string mtls_worker_file(const std::string& group, const JksStores& stores) {
+    const std::string path = scratch_dir() + "/" + unique_name("connect-mtls") + ".properties";
+    const auto seed = read_text_file(std::string(KMIRROR_SOURCE_DIR) +
+                                     "/tests/fixtures/connect/connect-distributed-mtls.properties");
+    EXPECT_NE(seed.find("\nsecurity.protocol=SSL"), std::string::npos) << seed;
+    std::ofstream out(path);
+    std::istringstream in(seed);
+    for (std::string line; std::getline(in, line);) {
+        line = std::regex_replace(line, std::regex("BROKERS"), target_cluster().ssl);
+        line = std::regex_replace(line, std::regex("GROUP"), group);
+        line = std::regex_replace(line, std::regex("replication.factor=3"), "replication.factor=1");
+        line = std::regex_replace(line, std::regex("/tmp/kafka.client.truststore.jks"),
+                                  stores.truststore);
+        line =
+            std::regex_replace(line, std::regex("/tmp/kafka.client.keystore.jks"), stores.keystore);
+        line = std::regex_replace(line, std::regex("TRUSTSTORE_PASSWORD"), kTrustPassword);
+        line = std::regex_replace(line, std::regex("KEYSTORE_PASSWORD"), kStorePassword);
+        line = std::regex_replace(line, std::regex("KEY_PASSWORD"), kKeyPassword);
+        out << line << "\n";
+    }
+    out << "ssl.truststore.location=" << stores.truststore << "\n"
+        << "ssl.truststore.password=" << kTrustPassword << "\n"
+        << "ssl.keystore.location=" << stores.keystore << "\n"
+        << "ssl.keystore.password=" << kStorePassword << "\n"
+        << "ssl.key.password=" << kKeyPassword << "\n"
+        << "listeners=http://127.0.0.1:0\nrest.advertised.host.name=127.0.0.1\n"
+        << "kmirror.worker.status.interval.ms=500\nkmirror.worker.liveness.timeout.ms=4000\n";
+    return path;
+}
+
 bool running(Worker& w, const std::string& name) {
     auto r = rest_call(w, "GET", "/connectors/" + name + "/status");
     if (r.status != 200 || r.body["connector"]["state"] != "RUNNING" || r.body["tasks"].empty()) {
@@ -406,6 +444,59 @@ TEST(Security, WorkerRunsTheSeedMtlsConnectorsWithJksStores) {
     expect_no_secrets_over_rest(w, {"mm2-msc", "mm2-cpc", "mm2-hbc"}, kMtlsSecretKeys, secrets);
     expect_no_secrets_in_log(*w.proc, secrets);
     EXPECT_TRUE(w.proc->running()) << w.proc->log();
+}
+
+// The worker's own state over mTLS (the seed's mTLS worker file): the connectors run, and a
+// worker started again with the same file reads them back from the config topic.
+TEST(Security, WorkerKeepsItsStateOverMtlsWithTheSeedMtlsWorkerFile) {
+    const auto stores = make_jks_stores();
+    const auto s = seed_source("ExampleTopic");
+    const std::string group = unique_name("connect-tls");
+    // The worker's topics and groups for User:alice (CN=alice), and nothing broader.
+    std::vector<AclGrant> grants;
+    for (const char* kind : {"configs", "offsets", "status"}) {
+        grants.push_back({.name = std::string("connect-") + kind + "-" + group});
+    }
+    grants.push_back({.resource = RD_KAFKA_RESOURCE_GROUP,
+                      .name = group,
+                      .pattern = RD_KAFKA_RESOURCE_PATTERN_PREFIXED});
+    create_acls(plaintext_settings(target_cluster()), grants);
+    const std::string file = mtls_worker_file(group, stores);
+    const std::vector<std::string> secrets = {kStorePassword, kKeyPassword, kTrustPassword};
+    const std::vector<std::string> names = {"mm2-msc", "mm2-cpc", "mm2-hbc"};
+    {
+        Worker w(file);
+        for (const auto& name : names) {
+            const std::string kind = name.substr(4);
+            auto r = rest_call(w, "PUT", "/connectors/" + name + "/config",
+                               mtls_connector(kind, s.topic, stores));
+            ASSERT_EQ(r.status, 201) << r.text << "\n" << w.proc->log();
+        }
+        expect_seed_connectors_work(w, s);
+        expect_no_secrets_in_log(*w.proc, secrets);
+        w.proc->signal(SIGTERM);
+        ASSERT_EQ(w.proc->wait_for(30s), std::optional<int>(0)) << w.proc->log();
+    }
+    Worker again(file);
+    Json listed;
+    EXPECT_TRUE(eventually(
+        [&] {
+            listed = rest_call(again, "GET", "/connectors").body;
+            return listed.is_array() && listed.size() == names.size();
+        },
+        60s))
+        << listed.dump() << "\n"
+        << again.proc->log();
+    for (const auto& name : names) {
+        EXPECT_TRUE(eventually([&] { return running(again, name); }, 90s))
+            << name << ": " << dump(again, name) << "\n"
+            << again.proc->log();
+    }
+    auto config = rest_call(again, "GET", "/connectors/mm2-msc/config");
+    EXPECT_EQ(config.body.value("source.cluster.ssl.keystore.password", ""), "[hidden]")
+        << config.text;
+    expect_no_secrets_over_rest(again, names, kMtlsSecretKeys, secrets);
+    expect_no_secrets_in_log(*again.proc, secrets);
 }
 
 // Connector and task FAILED, with a trace naming the cluster alias and the cause; the worker
