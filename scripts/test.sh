@@ -28,7 +28,11 @@ python3 tools/kafka/testbed.py exec -- \
 # nonce is rejected; fixed in librdkafka 2.6.1), so on the 4.1 bed the SCRAM tests assert a clear
 # authentication failure. A second, short pass runs the security and bed tests with the source
 # cluster on Kafka 3.9.1, where SCRAM replication is exercised for real.
+# A third pass puts both clusters on 3.9.1 so that the seed's SCRAM connector files run with
+# SCRAM on the target side too (the second pass covers SCRAM source -> mTLS target).
 if [ $# -eq 0 ]; then
   python3 tools/kafka/testbed.py exec --kafka-3.9 source -- \
     ctest --test-dir "$build" --output-on-failure -j1 -R '^(Security|TestBed)\.'
+  KMIRROR_TEST_EXPECT_SCRAM_TARGET=1 python3 tools/kafka/testbed.py exec --kafka-3.9 source,target -- \
+    ctest --test-dir "$build" --output-on-failure -j1 -R '^Security\.WorkerRunsTheSeedScramConnectors$'
 fi

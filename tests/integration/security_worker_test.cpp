@@ -11,8 +11,9 @@
 // security.protocol SASL_SSL becomes SASL_PLAINTEXT (the SCRAM exchange is the same).
 //
 // SCRAM with librdkafka 2.0.2 works only against Kafka 3.9.x (testbed.py --kafka-3.9 source):
-// the sasl files' target side is used as written when the target accepts librdkafka's SCRAM,
-// else the target side comes from the mtls files (SCRAM source -> mTLS target). Against a
+// the sasl files' target side is used as written when the target accepts librdkafka's SCRAM
+// (scripts/test.sh's third pass, both clusters on 3.9), else the target side comes from the
+// mtls files (SCRAM source -> mTLS target; the second pass). Against a
 // Kafka 4.x source the SCRAM test asserts the connector's clear failure instead.
 //
 // The worker itself stores its configs and statuses over PLAINTEXT (the seed's no-auth worker
@@ -221,6 +222,11 @@ std::string scram_connector(const std::string& kind, const std::string& topic,
                             const std::string& password, const JksStores& stores) {
     auto j = fixture("mm2-" + kind + "-sasl-auth.json");
     fill_scram_side(j, "source", source_cluster(), password);
+    // scripts/test.sh's third pass (both clusters on Kafka 3.9) must exercise a SCRAM target.
+    if (std::getenv("KMIRROR_TEST_EXPECT_SCRAM_TARGET") != nullptr) {
+        EXPECT_TRUE(librdkafka_scram_works(target_cluster()))
+            << "KMIRROR_TEST_EXPECT_SCRAM_TARGET is set but the target refuses librdkafka's SCRAM";
+    }
     if (librdkafka_scram_works(target_cluster())) {
         fill_scram_side(j, "target", target_cluster(), scram_password());
     } else {
