@@ -288,6 +288,21 @@ std::vector<mirror::OffsetSync> syncs_of(const std::string& syncs_topic, const s
     return out;
 }
 
+// A one-partition topic of transactions, committed and aborted: 0-4 data, 5 marker, 6-10
+// aborted, 11 marker, 12-16 data, 17 marker, 18-20 aborted, 21 marker, 22-25 data, 26 marker.
+// Its replica holds 0-4, 5-9, 10-13 (source 0-4, 12-16, 22-25): holes the offset syncs prove.
+std::string holey_transactional_topic(const kafka::Settings& src, const std::string& prefix) {
+    const std::string topic = unique_name(prefix);
+    create_topic(src, topic, 1);
+    produce_transactions(src, topic,
+                         {{TxnOutcome::commit, 5},
+                          {TxnOutcome::abort, 5},
+                          {TxnOutcome::commit, 5},
+                          {TxnOutcome::abort, 3},
+                          {TxnOutcome::commit, 4}});
+    return topic;
+}
+
 // The offset runs of `topic` the runs topic holds now (tombstones applied): upstream_lo ->
 // upstream_hi.
 std::map<int64_t, int64_t> live_runs_of(const std::string& runs_topic, const std::string& topic) {
@@ -357,16 +372,7 @@ TEST(Failover, ExactTranslationSurvivesCompactionOfTheOffsetSyncs) {
                   {"min.cleanable.dirty.ratio", "0.001"},
                   {"min.compaction.lag.ms", "0"},
                   {"delete.retention.ms", "100"}});
-    const std::string topic = unique_name("fo-txn");
-    create_topic(src, topic, 1);
-    // 0-4 data, 5 marker, 6-10 aborted, 11 marker, 12-16 data, 17 marker, 18-20 aborted,
-    // 21 marker, 22-25 data, 26 marker. Target: 0-4, 5-9, 10-13.
-    produce_transactions(src, topic,
-                         {{TxnOutcome::commit, 5},
-                          {TxnOutcome::abort, 5},
-                          {TxnOutcome::commit, 5},
-                          {TxnOutcome::abort, 3},
-                          {TxnOutcome::commit, 4}});
+    const std::string topic = holey_transactional_topic(src, "fo-txn");
     const std::string group = unique_name("fo-hole");
     commit(group, topic, 8); // inside the first aborted transaction: resumes at target 5
     const std::string checkpoints = a.source + ".checkpoints.internal";
@@ -449,15 +455,7 @@ TEST(Failover, ExactTranslationSurvivesCompactionOfTheOffsetSyncs) {
 TEST(Failover, OffsetRunsBelowTheSourceLogStartAreForgottenAndTombstoned) {
     const auto a = unique_aliases();
     const auto src = plaintext_settings(source_cluster());
-    const std::string topic = unique_name("fo-prune");
-    create_topic(src, topic, 1);
-    // As above: target 0-4, 5-9, 10-13 from source 0-4, 12-16, 22-25.
-    produce_transactions(src, topic,
-                         {{TxnOutcome::commit, 5},
-                          {TxnOutcome::abort, 5},
-                          {TxnOutcome::commit, 5},
-                          {TxnOutcome::abort, 3},
-                          {TxnOutcome::commit, 4}});
+    const std::string topic = holey_transactional_topic(src, "fo-prune");
     const std::string group = unique_name("fo-prune");
     const std::string checkpoints = a.source + ".checkpoints.internal";
     const std::string runs_topic = mirror::offset_runs_topic(a.source);
