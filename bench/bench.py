@@ -408,8 +408,12 @@ def warm_up(plan: list[tuple[str, str]], a: argparse.Namespace, tools: Tools, wo
     warmed bed."""
     out = {}
     for name, alias in plan:
-        catchup, proc, sampler, _, _ = catchup_run(name, f"{alias}0", CATCHUP_TOPIC, a, tools,
-                                                   work, kmirror, rec_bytes)
+        try:
+            catchup, proc, sampler, _, _ = catchup_run(name, f"{alias}0", CATCHUP_TOPIC, a,
+                                                       tools, work, kmirror, rec_bytes)
+        except BenchError as e:  # its measured runs will fail and say so; the others go on
+            log(f"{name}: warm-up catch-up failed: {e}")
+            continue
         sampler.stop()
         stop_process(proc)
         tools.delete(tools.tgt, f"{alias}0.{CATCHUP_TOPIC}")
