@@ -414,11 +414,8 @@ def warm_up(plan: list[tuple[str, str]], a: argparse.Namespace, tools: Tools, wo
         except BenchError as e:  # its measured runs will fail and say so; the others go on
             log(f"{name}: warm-up catch-up failed: {e}")
             continue
-        sampler.stop()
-        stop_process(proc)
-        tools.delete(tools.tgt, f"{alias}0.{CATCHUP_TOPIC}")
+        discard_run(proc, sampler, tools, f"{alias}0.{CATCHUP_TOPIC}")
         out[name] = catchup["mb_per_s"]
-        settle_brokers(tools)
     log(f"warm-up catch-ups (not measured), MB/s: {out}")
     return out
 
@@ -516,6 +513,15 @@ def catchup_run(name: str, run_alias: str, topics: str, a: argparse.Namespace, t
     return catchup, proc, sampler, log_path, props
 
 
+def discard_run(proc: subprocess.Popen, sampler: "Sampler", tools: Tools, target: str) -> None:
+    """Ends a catch-up run that has nothing more to measure: stops the replicator, deletes its
+    target topic, waits for quiet brokers before the next run."""
+    sampler.stop()
+    stop_process(proc)
+    tools.delete(tools.tgt, target)
+    settle_brokers(tools)
+
+
 def median_run(runs: list[dict], key: str) -> dict:
     """The run whose `key` is the median (the lower middle one for an even count): its figures
     stay one consistent set."""
@@ -542,10 +548,7 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
                 name, run_alias, topics, a, tools, work, kmirror, rec_bytes)
             res["catchup_runs"].append(catchup)
             if not last:
-                sampler.stop()
-                stop_process(proc)
-                tools.delete(tools.tgt, targets[-1])
-                settle_brokers(tools)
+                discard_run(proc, sampler, tools, targets[-1])
         res["properties"] = props
         res["catchup"] = dict(median_run(res["catchup_runs"], "mb_per_s"))
         res["catchup"]["peak_rss_mb_of_runs"] = max(r["peak_rss_mb"] for r in res["catchup_runs"])

@@ -97,10 +97,8 @@ Result<std::unique_ptr<Flow>> Flow::create(const config::MirrorSourceSettings& s
           // and looks again only when its broker thread next wakes (up to 1 s later); the task
           // wakes it when the queue has drained (MirrorSourceTask::watch_fetcher).
           {"queued.min.messages", "10000000"},
-          {"fetch.max.bytes",
-           std::to_string(std::min<int64_t>(
-               52428800, half_bound))}}, // librdkafka's assign() needs a group.id;
-                                         // this group is never joined and nothing is
+          {"fetch.max.bytes", std::to_string(std::min<int64_t>(52428800, half_bound))}},
+         // librdkafka's assign() needs a group.id; this group is never joined and nothing is
          // committed to it on the source (see docs/adr/0003).
          {{"group.id", s.progress_group + ".assign"},
           {"enable.auto.commit", "false"},

@@ -173,7 +173,7 @@ private:
     std::vector<SyncPoint> sync_scratch_;
     BatchGate batch_gate_{};           // per-partition bound of what the producer holds
     int64_t held_bytes_ = 0;           // bytes of all held records
-    int64_t held_bytes_max_ = 0;       // the source is not polled while held_bytes_ exceeds this
+    int64_t held_bytes_max_ = 0;       // the source is paused while held_bytes_ exceeds this
     int partitions_holding_ = 0;       // partitions with held records
     bool intake_paused_ = false;       // the source partitions are paused: held_bytes_max_ reached
     int64_t queue_bytes_max_ = 0;      // the source consumer's queued.max.messages.kbytes

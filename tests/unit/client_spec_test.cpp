@@ -18,22 +18,11 @@ TEST(ClientSpecLimits, KeepSettingsWithinTheirBoundsAndSaySo) {
         std::string expected;
         bool noted;
     };
+    const Limit fetch{"max.partition.fetch.bytes", 65536, 1048576, "why"};
     const std::vector<Case> cases = {
-        {"seed's 32 MiB fetch is capped",
-         "33554432",
-         {"max.partition.fetch.bytes", 65536, 1048576, "why"},
-         "1048576",
-         true},
-        {"within the limit",
-         "524288",
-         {"max.partition.fetch.bytes", 65536, 1048576, "why"},
-         "524288",
-         false},
-        {"below the minimum",
-         "1024",
-         {"max.partition.fetch.bytes", 65536, 1048576, "why"},
-         "65536",
-         true},
+        {"seed's 32 MiB fetch is capped", "33554432", fetch, "1048576", true},
+        {"within the limit", "524288", fetch, "524288", false},
+        {"below the minimum", "1024", fetch, "65536", true},
         {"crossed bounds give the minimum",
          "4096",
          {"max.partition.fetch.bytes", 1048576, 524288, "why"},
