@@ -46,6 +46,7 @@ constexpr std::array kKnownConnectorKeys = {
     // kmirror additions
     "offset.flush.interval.ms", "kmirror.progress.group.id", "kmirror.max.in.flight.bytes",
     "kmirror.mm2.offsets.topic", "kmirror.offset.runs.prune.interval.seconds",
+    "kmirror.batch.forwarding",
     "kmirror.metrics.listener", // dedicated mode: /metrics and /health (src/app/observability.h)
 };
 
@@ -173,6 +174,7 @@ Result<MirrorSourceSettings> parse_mirror_source(const Properties& cfg) {
              get_int(cfg, "offset.flush.interval.ms", flush_ms, 10, INT32_MAX),
              get_int(cfg, "kmirror.max.in.flight.bytes", inflight, 1 << 20, 1LL << 40),
              get_int(cfg, "tasks.max", tasks, 1, INT32_MAX),
+             get_bool(cfg, "kmirror.batch.forwarding", s.batch_forwarding),
          }) {
         if (!st) {
             return st.error();

@@ -47,6 +47,9 @@ struct MirrorSourceSettings {
     // many producer connections to the target (at most kMaxProducers), see source_task.cpp.
     int tasks_max = 1;
     std::string mm2_offsets_topic; // kmirror.mm2.offsets.topic: MM2's progress, read at take-over
+    // kmirror.batch.forwarding: copy fetched record batches as they are where possible
+    // (mirror/batch_forwarder.h); plaintext connections only.
+    bool batch_forwarding = true;
 
     // Java-named client settings, MM2 precedence already applied.
     Properties source_consumer;

@@ -198,7 +198,88 @@ Status MirrorSourceTask::open() {
         }
         sync_producer_ = std::move(handle).value();
     }
+    open_forwarder();
     return {};
+}
+
+// The batch path speaks plaintext only (no TLS, no SASL of its own): elsewhere every
+// partition is copied record by record.
+void MirrorSourceTask::open_forwarder() {
+    const auto& consumer = clients_.source_consumer.settings;
+    const auto& producer = clients_.target_producer.settings;
+    auto plaintext = [](const std::string& protocol) {
+        return protocol.empty() || protocol == "plaintext" || protocol == "PLAINTEXT";
+    };
+    const std::string compression = [&] {
+        auto v = kafka::setting_value(producer, "compression.type");
+        return v.empty() ? kafka::setting_value(producer, "compression.codec") : v;
+    }();
+    const int codec = wire::compression_codec(compression.empty() ? "none" : compression);
+    if (!settings_.batch_forwarding ||
+        !plaintext(kafka::setting_value(consumer, "security.protocol")) ||
+        !plaintext(kafka::setting_value(producer, "security.protocol")) || codec < 0) {
+        return;
+    }
+    auto number = [](const std::vector<std::pair<std::string, std::string>>& settings,
+                     const char* key, int64_t fallback) {
+        auto v = kafka::setting_value(settings, key);
+        return v.empty() ? fallback : std::strtoll(v.c_str(), nullptr, 10);
+    };
+    ForwarderSettings fs;
+    fs.source_alias = settings_.source_alias;
+    fs.target_alias = settings_.target_alias;
+    fs.client_id = kafka::setting_value(producer, "client.id");
+    fs.isolation = kafka::setting_value(consumer, "isolation.level") == "read_uncommitted" ? 0 : 1;
+    fs.fetch_max_bytes = static_cast<int32_t>(number(consumer, "fetch.max.bytes", 52428800));
+    fs.partition_max_bytes =
+        static_cast<int32_t>(number(consumer, "max.partition.fetch.bytes", 1048576));
+    fs.fetch_max_wait_ms = static_cast<int32_t>(number(consumer, "fetch.wait.max.ms", 500));
+    fs.max_buffered_bytes = settings_.max_in_flight_bytes;
+    fs.producer_compression = codec;
+    fs.request_timeout_ms = static_cast<int32_t>(number(producer, "request.timeout.ms", 30000));
+    ForwarderEvents& events = *this;
+    forwarder_ = std::make_unique<BatchForwarder>(
+        std::move(fs),
+        [this](bool source, const std::string& topic, int32_t partition) {
+            return leader_of(source, topic, partition);
+        },
+        events);
+}
+
+std::optional<BrokerAddress> MirrorSourceTask::leader_of(bool source, const std::string& topic,
+                                                         int32_t partition) {
+    rd_kafka_t* rk = source ? source_.get() : producers_.front().get();
+    kafka::TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, rkt.get(), &md, kafka::to_ms(settings_.admin_timeout)) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::nullopt;
+    }
+    std::optional<BrokerAddress> found;
+    int32_t leader = -1;
+    for (int t = 0; t < md->topic_cnt; ++t) {
+        for (int i = 0; i < md->topics[t].partition_cnt; ++i) {
+            if (md->topics[t].partitions[i].id == partition) {
+                leader = md->topics[t].partitions[i].leader;
+            }
+        }
+    }
+    for (int b = 0; b < md->broker_cnt && leader >= 0; ++b) {
+        if (md->brokers[b].id == leader) {
+            found = BrokerAddress{md->brokers[b].host, md->brokers[b].port};
+        }
+    }
+    rd_kafka_metadata_destroy(md);
+    return found;
+}
+
+void MirrorSourceTask::assign_record_path(Owned& owned, int64_t offset) {
+    owned.by_batches = false;
+    auto list = kafka::make_partition_list(1);
+    rd_kafka_topic_partition_list_add(list.get(), owned.source_topic.c_str(), owned.partition)
+        ->offset = offset;
+    log_error_ptr(rd_kafka_incremental_assign(source_.get(), list.get()),
+                  "cluster '" + settings_.source_alias + "': assign");
 }
 
 void MirrorSourceTask::set_topics(TopicMap topics) {
@@ -340,8 +421,12 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
         pending_start_.erase(std::remove(pending_start_.begin(), pending_start_.end(), key),
                              pending_start_.end());
         if (by_source_.count({it->second.source_topic, it->second.partition}) != 0) {
-            rd_kafka_topic_partition_list_add(source_list.get(), it->second.source_topic.c_str(),
-                                              it->second.partition);
+            if (it->second.by_batches) {
+                forwarder_->stop_fetching(key);
+            } else {
+                rd_kafka_topic_partition_list_add(
+                    source_list.get(), it->second.source_topic.c_str(), it->second.partition);
+            }
             started.push_back(key);
         }
     }
@@ -355,13 +440,17 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
     auto in_flight = [&] {
         int64_t n = 0;
         for (const auto& key : started) {
-            n += owned_.at(key).batch.unacked_records;
+            n += owned_.at(key).batch.unacked_records +
+                 (forwarder_ ? forwarder_->records_in_flight(key) : 0);
         }
         return n;
     };
     while (in_flight() > 0 && Clock::now() < deadline) {
         for (const auto& producer : producers_) {
-            rd_kafka_poll(producer.get(), producers_.size() > 1 ? 10 : 50);
+            rd_kafka_poll(producer.get(), producers_.size() > 1 || forwarder_ ? 10 : 50);
+        }
+        if (forwarder_) {
+            forwarder_->service(10);
         }
     }
     if (in_flight() > 0) {
@@ -379,6 +468,9 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
             continue;
         }
         drop_held(it->second); // fetched again by the next owner, from the progress
+        if (forwarder_) {
+            forwarder_->remove(key);
+        }
         by_source_.erase({it->second.source_topic, it->second.partition});
         owned_.erase(it);
     }
@@ -489,10 +581,15 @@ void MirrorSourceTask::start_pending_partitions() {
             owned.target.reset(rd_kafka_topic_new(producer_for(owned.partition),
                                                   owned.target_topic.c_str(), nullptr));
         }
-        auto* elem = rd_kafka_topic_partition_list_add(source_list.get(),
-                                                       owned.source_topic.c_str(), owned.partition);
-        elem->offset = start;
         by_source_[{owned.source_topic, owned.partition}] = key;
+        if (forwarder_) {
+            owned.by_batches = true;
+            forwarder_->add(key, owned.source_topic, start);
+        } else {
+            rd_kafka_topic_partition_list_add(source_list.get(), owned.source_topic.c_str(),
+                                              owned.partition)
+                ->offset = start;
+        }
         log::debug(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
                    ": replicating from offset " + std::to_string(start));
     }
@@ -639,6 +736,67 @@ void MirrorSourceTask::on_delivery(const rd_kafka_message_t* report) {
     }
 }
 
+void MirrorSourceTask::on_fetched(const Key& key, int32_t records, int64_t bytes,
+                                  int64_t max_timestamp) {
+    stats_->records_polled.fetch_add(static_cast<uint64_t>(records), std::memory_order_relaxed);
+    stats_->records_in_flight.fetch_add(records, std::memory_order_relaxed);
+    auto it = owned_.find(key);
+    if (it != owned_.end() && it->second.probe && max_timestamp >= 0) {
+        // One sample per batch: its newest record's age, and its bytes.
+        it->second.probe->on_polled(max_timestamp, static_cast<size_t>(bytes),
+                                    metrics::wall_clock_ms());
+    }
+}
+
+void MirrorSourceTask::on_forwarded(const Key& key, const ForwardedBatch& batch) {
+    stats_->records_in_flight.fetch_sub(batch.records, std::memory_order_relaxed);
+    stats_->records_copied += static_cast<uint64_t>(batch.records);
+    stats_->bytes_copied += static_cast<uint64_t>(batch.bytes);
+    auto it = owned_.find(key);
+    if (it == owned_.end()) {
+        return;
+    }
+    Owned& owned = it->second;
+    sync_scratch_.clear();
+    for (int32_t i = 0; i < batch.records; ++i) {
+        owned.progress.on_delivered(batch.upstream + i, batch.downstream + i, sync_scratch_);
+    }
+    if (owned.probe && batch.max_timestamp >= 0) {
+        owned.probe->on_delivered(batch.max_timestamp, owned.progress.next_upstream(),
+                                  forwarder_->records_in_flight(key) > 0, metrics::wall_clock_ms(),
+                                  batch.records);
+    }
+    if (!sync_scratch_.empty()) {
+        emit_syncs(owned.source_topic, owned.partition, sync_scratch_);
+    }
+}
+
+void MirrorSourceTask::on_failed(const Key& key, int64_t upstream, const std::string& why) {
+    stats_->delivery_failures++;
+    auto it = owned_.find(key);
+    if (it == owned_.end()) {
+        return;
+    }
+    Owned& owned = it->second;
+    log::error(why + "; retrying from offset " + std::to_string(owned.progress.next_upstream()) +
+               " in " + std::to_string(kFailureRetryDelay.count()) + " s");
+    owned.progress.fail(upstream);
+    if (!owned.progress.failed()) {
+        owned.progress.fail(owned.progress.next_upstream()); // restart from the progress
+    }
+    owned.retry_at = Clock::now() + kFailureRetryDelay;
+}
+
+void MirrorSourceTask::on_unforwardable(const Key& key, int64_t upstream, const std::string& why) {
+    auto it = owned_.find(key);
+    if (it == owned_.end()) {
+        return;
+    }
+    log::info(tp_name(settings_.source_alias, it->second.source_topic, it->second.partition) +
+              ": copying record by record from offset " + std::to_string(upstream) + ": " + why);
+    assign_record_path(it->second, upstream);
+}
+
 void MirrorSourceTask::emit_syncs(const std::string& source_topic, int32_t partition,
                                   const std::vector<SyncPoint>& syncs) {
     if (!sync_producer_) {
@@ -735,6 +893,13 @@ void MirrorSourceTask::retry_failed_partitions() {
         if (!owned.progress.failed() || owned.batch.unacked_records > 0 || now < owned.retry_at) {
             continue;
         }
+        if (owned.by_batches) {
+            owned.progress.restart();
+            log::info(tp_name(settings_.source_alias, owned.source_topic, owned.partition) +
+                      ": retrying from offset " + std::to_string(owned.progress.next_upstream()));
+            forwarder_->add(key, owned.source_topic, owned.progress.next_upstream());
+            continue;
+        }
         rd_kafka_topic_partition_list_add(unassign.get(), owned.source_topic.c_str(),
                                           owned.partition);
         auto* e = rd_kafka_topic_partition_list_add(assign.get(), owned.source_topic.c_str(),
@@ -752,17 +917,24 @@ void MirrorSourceTask::retry_failed_partitions() {
 }
 
 Status MirrorSourceTask::pump_records() {
-    const bool idle = by_source_.empty();
+    const bool forwarding = forwarder_ && !forwarder_->empty();
+    // Partitions copied record by record: the started ones the forwarder does not have.
+    const bool idle = by_source_.size() <= (forwarder_ ? forwarder_->size() : 0);
     const bool holding = partitions_holding_ > 0;
     if (held_bytes_max_ > 0 && !intake_paused_ && held_bytes_ > held_bytes_max_) {
         pause_intake(true);
     } else if (intake_paused_ && held_bytes_ <= held_bytes_max_ / 2) {
         pause_intake(false);
     }
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(source_.get(), idle || holding ? 0 : 50);
+    rd_kafka_message_t* m =
+        rd_kafka_consumer_poll(source_.get(), idle || holding || forwarding ? 0 : 50);
     watch_fetcher(m != nullptr);
     if (idle) {
-        service(100);
+        service(forwarding ? 0 : 100);
+    }
+    if (forwarding) {
+        // Waits on the brokers' sockets only when no partition goes record by record.
+        forwarder_->service(idle ? 20 : 0);
     }
     const bool polled = m != nullptr;
     const auto now = Clock::now(); // one batch per pass (batch_gate.h)
@@ -937,8 +1109,16 @@ void MirrorSourceTask::drop_held(Owned& owned) {
 }
 
 void MirrorSourceTask::on_consumer_stats(std::string_view json) {
-    if (probe_ != nullptr) {
+    if (probe_ == nullptr) {
+        return;
+    }
+    if (!forwarder_) {
         probe_->on_consumer_stats(json);
+        return;
+    }
+    if (auto parsed = parse_consumer_stats(json)) {
+        add_forwarder_fetch_stats(*parsed, forwarder_->take_fetch_stats());
+        probe_->set_fetch_stats(std::move(parsed).value());
     }
 }
 
@@ -967,6 +1147,17 @@ void MirrorSourceTask::refresh_lag() {
         if (rd_kafka_get_watermark_offsets(source_.get(), e.topic, e.partition, &low, &high) !=
             RD_KAFKA_RESP_ERR_NO_ERROR) {
             high = -1;
+        }
+        if (owned->by_batches && forwarder_) {
+            const Key key{owned->target_topic, owned->partition};
+            const auto [watermark, fetch_position] = forwarder_->lag_inputs(key);
+            int64_t position = owned->progress.next_upstream();
+            if (forwarder_->records_pending(key) == 0 && !owned->progress.failed() &&
+                fetch_position > position) {
+                position = fetch_position; // skipped transaction markers are not lag
+            }
+            owned->probe->set_lag_inputs(watermark, position);
+            continue;
         }
         int64_t position = owned->progress.next_upstream();
         if (owned->batch.unacked_records == 0 && owned->held.empty() && !owned->progress.failed() &&

@@ -6,10 +6,13 @@
 // That group consumer never fetches; it gives membership, assignment, failure detection, and
 // it stores progress: the committed offset of t-p is the next source offset of s-p.
 //
-// Data path: an assign-mode consumer on the source (no group there) → an idempotent producer
-// on the target, zero-copy: the produced record points into the consumed message's buffers,
-// and the consumed message is released in the delivery report. Memory is bounded by the
-// consumer prefetch and the producer queue sizes, never by the backlog.
+// Data path, two ways (docs/adr/0007). Batches: where both clusters are reached in plaintext,
+// a partition's fetched record batches are produced again as they are (batch_forwarder.h).
+// Records: an assign-mode consumer on the source (no group there) → an idempotent producer on
+// the target, zero-copy: the produced record points into the consumed message's buffers, and
+// the consumed message is released in the delivery report. A partition the batch path cannot
+// copy goes on record by record. Memory is bounded by the prefetch and the producer queue
+// sizes, never by the backlog.
 //
 // Thread: everything runs on the thread that calls run(); set_topics() and request_stop()
 // may be called from any thread.
@@ -18,6 +21,7 @@
 #include "config/connector_config.h"
 #include "kafka/client.h"
 #include "kafka/handles.h"
+#include "mirror/batch_forwarder.h"
 #include "mirror/batch_gate.h"
 #include "mirror/mm2_progress.h"
 #include "mirror/progress_tracker.h"
@@ -73,7 +77,7 @@ struct SourceTaskStats {
 class SourceFlowProbe;
 class SourcePartitionProbe;
 
-class MirrorSourceTask {
+class MirrorSourceTask : private ForwarderEvents {
 public:
     // `probe` (optional, must outlive the task) receives per-partition metrics and the
     // consumer's librdkafka statistics.
@@ -99,6 +103,12 @@ public:
     void on_consumer_stats(std::string_view json);
 
 private:
+    // ForwarderEvents (served from forwarder_->service() on this task's thread).
+    void on_fetched(const Key& key, int32_t records, int64_t bytes, int64_t max_timestamp) override;
+    void on_forwarded(const Key& key, const ForwardedBatch& batch) override;
+    void on_failed(const Key& key, int64_t upstream, const std::string& why) override;
+    void on_unforwardable(const Key& key, int64_t upstream, const std::string& why) override;
+
     struct Owned {
         std::string target_topic;
         std::string source_topic;
@@ -112,12 +122,16 @@ private:
         std::deque<kafka::MessagePtr> held{}; // polled while the partition's batch was out
         std::chrono::steady_clock::time_point retry_at{};
         std::shared_ptr<SourcePartitionProbe> probe{}; // null without a flow probe
+        bool by_batches = false; // copied by forwarder_ (else by the source consumer)
     };
-    using Key = std::pair<std::string, int32_t>; // target topic, partition
 
     MirrorSourceTask(const config::MirrorSourceSettings& settings, SourceTaskClients clients,
                      std::shared_ptr<SourceTaskStats> stats, SourceFlowProbe* probe);
     Status open();
+    void open_forwarder();
+    std::optional<BrokerAddress> leader_of(bool source, const std::string& topic,
+                                           int32_t partition);
+    void assign_record_path(Owned& owned, int64_t offset);
     void apply_topic_changes();
     void start_pending_partitions();
     const Mm2Progress& mm2_progress();
@@ -155,6 +169,7 @@ private:
     kafka::HandlePtr group_;
     kafka::HandlePtr sync_producer_;
     kafka::QueuePtr source_queue_;
+    std::unique_ptr<BatchForwarder> forwarder_; // null: every partition goes record by record
 
     std::map<Key, Owned> owned_;
     std::map<std::pair<std::string, int32_t>, Key> by_source_;          // source tp -> owned key

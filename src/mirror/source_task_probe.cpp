@@ -246,12 +246,38 @@ std::unique_ptr<SourcePartitionProbe> SourceFlowProbe::partition(const std::stri
 }
 
 void SourceFlowProbe::on_consumer_stats(std::string_view json) {
-    auto parsed = parse_consumer_stats(json);
-    if (!parsed) {
-        return;
+    if (auto parsed = parse_consumer_stats(json)) {
+        set_fetch_stats(std::move(parsed).value());
     }
+}
+
+void SourceFlowProbe::set_fetch_stats(ConsumerFetchStats stats) {
     std::lock_guard lock(fetch_->mutex);
-    fetch_->latest = std::move(parsed).value();
+    fetch_->latest = std::move(stats);
+}
+
+void add_forwarder_fetch_stats(ConsumerFetchStats& stats, const ForwarderFetchStats& forwarded) {
+    stats.rx_bytes += forwarded.rx_bytes;
+    if (forwarded.latency_avg_ms > 0) {
+        stats.fetch_latency_avg_ms =
+            stats.fetch_latency_avg_ms > 0
+                ? (stats.fetch_latency_avg_ms + forwarded.latency_avg_ms) / 2
+                : forwarded.latency_avg_ms;
+        stats.fetch_latency_max_ms = std::max(stats.fetch_latency_max_ms, forwarded.latency_max_ms);
+    }
+    // The consumer's statistics list the forwarder's partitions too (it looked up their
+    // leaders), with an unknown lag: the forwarder's figure replaces that.
+    for (const auto& lag : forwarded.lags) {
+        auto same = std::find_if(stats.partitions.begin(), stats.partitions.end(), [&](auto& p) {
+            return p.topic == lag.topic && p.partition == lag.partition;
+        });
+        if (same == stats.partitions.end()) {
+            stats.partitions.push_back({lag.topic, lag.partition, lag.records});
+        } else {
+            same->records_lag = lag.records;
+        }
+        stats.records_lag_max = std::max(stats.records_lag_max, lag.records);
+    }
 }
 
 void SourceFlowProbe::clear_consumer_stats() {

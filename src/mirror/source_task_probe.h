@@ -37,6 +37,8 @@ struct ConsumerFetchStats {
     std::vector<Partition> partitions; // assigned partitions only
 };
 Result<ConsumerFetchStats> parse_consumer_stats(std::string_view json);
+// Adds the batch forwarder's fetches: its partitions are not the consumer's.
+void add_forwarder_fetch_stats(ConsumerFetchStats& stats, const ForwarderFetchStats& forwarded);
 
 class SourcePartitionProbe {
 public:
@@ -51,10 +53,11 @@ public:
         lag_->pending_since.compare_exchange_strong(none, timestamp_ms, std::memory_order_relaxed);
     }
     // The target acknowledged a record; `next_upstream` is the replicated position after it.
+    // `records`: acknowledged together (a forwarded batch), one latency sample for all.
     void on_delivered(int64_t timestamp_ms, int64_t next_upstream, bool more_in_flight,
-                      int64_t now_ms) noexcept {
+                      int64_t now_ms, int64_t records = 1) noexcept {
         const double latency = static_cast<double>(now_ms - timestamp_ms);
-        record_count_->inc();
+        record_count_->inc(static_cast<uint64_t>(records));
         latency_->record(latency, now_ms);
         latency_last_->set(latency);
         lag_->position.store(next_upstream, std::memory_order_relaxed);
@@ -105,6 +108,7 @@ public:
                                                     int32_t partition);
     // librdkafka statistics of the replication consumer (called on the task thread).
     void on_consumer_stats(std::string_view json);
+    void set_fetch_stats(ConsumerFetchStats stats);
     // The consumer's statistics stop (task ended): its fetch series disappear.
     void clear_consumer_stats();
 

@@ -50,18 +50,28 @@ kafka::Settings quiet(const std::string& bootstraps) {
     return {{"bootstrap.servers", bootstraps}, {"log_level", "3"}};
 }
 
+// `batch_records` > 0: at most that many records per batch (fetched batches are forwarded as
+// they are, so small ones let a test stop the batch path mid-copy).
 void produce_values(const std::string& bootstraps, const std::string& topic, int partitions,
-                    int per_partition) {
-    auto producer = kafka::make_producer({"mock", "test-producer", quiet(bootstraps)});
+                    int per_partition, int batch_records = 0) {
+    kafka::Settings settings = quiet(bootstraps);
+    if (batch_records > 0) {
+        settings.emplace_back("batch.num.messages", std::to_string(batch_records));
+    }
+    auto producer = kafka::make_producer({"mock", "test-producer", settings});
     ASSERT_TRUE(producer.ok()) << producer.error().message;
     for (int p = 0; p < partitions; ++p) {
         for (int i = 0; i < per_partition; ++i) {
             std::string value = "p" + std::to_string(p) + "-" + std::to_string(i);
-            ASSERT_EQ(rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+            rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+            do { // small batches fill the producer's queue: wait for deliveries then
+                err = rd_kafka_producev(producer->get(), RD_KAFKA_V_TOPIC(topic.c_str()),
                                         RD_KAFKA_V_PARTITION(p),
                                         RD_KAFKA_V_VALUE(value.data(), value.size()),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                      RD_KAFKA_RESP_ERR_NO_ERROR);
+                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+                     rd_kafka_poll(producer->get(), 100) >= 0);
+            ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR);
         }
     }
     ASSERT_EQ(rd_kafka_flush(producer->get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -104,7 +114,9 @@ struct Fixture {
     config::MirrorSourceSettings settings;
     SourceTaskClients clients;
 
-    Fixture() {
+    // `batches`: the batch path (mirror/batch_forwarder.h), else record by record.
+    explicit Fixture(bool batches) {
+        settings.batch_forwarding = batches;
         settings.source_alias = "source";
         settings.target_alias = "target";
         settings.progress_group = "kmirror-component";
@@ -151,8 +163,11 @@ Status run_task(MirrorSourceTask& task, Done done, std::chrono::milliseconds tim
     return outcome;
 }
 
-TEST(SourceTaskFaults, RetriableProduceErrorsLoseAndReorderNothing) {
-    Fixture f;
+// Every test runs on both copy paths.
+class SourceTaskFaults : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SourceTaskFaults, RetriableProduceErrorsLoseAndReorderNothing) {
+    Fixture f(GetParam());
     const std::string topic = "orders";
     rd_kafka_mock_topic_create(f.source.get(), topic.c_str(), 3, 1);
     rd_kafka_mock_topic_create(f.target.get(), topic.c_str(), 3, 3);
@@ -183,8 +198,8 @@ TEST(SourceTaskFaults, RetriableProduceErrorsLoseAndReorderNothing) {
     }
 }
 
-TEST(SourceTaskFaults, TargetLeaderDownThenBackResumesWithoutLoss) {
-    Fixture f;
+TEST_P(SourceTaskFaults, TargetLeaderDownThenBackResumesWithoutLoss) {
+    Fixture f(GetParam());
     const std::string topic = "payments";
     rd_kafka_mock_topic_create(f.source.get(), topic.c_str(), 2, 1);
     rd_kafka_mock_topic_create(f.target.get(), topic.c_str(), 2, 3);
@@ -221,15 +236,15 @@ TEST(SourceTaskFaults, TargetLeaderDownThenBackResumesWithoutLoss) {
 // once and commit exactly what was acknowledged: stopped and restarted three times mid-copy, the
 // target ends up with every record once, in order. (A record handed to the producer and then
 // destroyed again at stop crashed the process.)
-TEST(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
-    Fixture f;
+TEST_P(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
+    Fixture f(GetParam());
     const std::string topic = "orders";
     constexpr int kPartitions = 4;
     constexpr int kPerPartition = 50000;
     constexpr int kTotal = kPartitions * kPerPartition;
     rd_kafka_mock_topic_create(f.source.get(), topic.c_str(), kPartitions, 1);
     rd_kafka_mock_topic_create(f.target.get(), topic.c_str(), kPartitions, 3);
-    produce_values(f.source.bootstraps(), topic, kPartitions, kPerPartition);
+    produce_values(f.source.bootstraps(), topic, kPartitions, kPerPartition, 100);
     // Small client queues, so a stop finds records polled, queued and in flight, not a done copy.
     f.clients.target_producer.settings.emplace_back("queue.buffering.max.messages", "2000");
     // Small batches: most records wait in the task for their partition's batch to be
@@ -267,6 +282,11 @@ TEST(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
     }
     EXPECT_EQ(copied, kTotal) << "records acknowledged across the rounds (a re-copy shows here)";
 }
+
+INSTANTIATE_TEST_SUITE_P(CopyPaths, SourceTaskFaults, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                             return param.param ? "batches" : "records";
+                         });
 
 } // namespace
 } // namespace kmirror::mirror

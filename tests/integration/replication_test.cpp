@@ -44,6 +44,15 @@ struct Mm2File {
     }
 };
 
+// Tests that run on both copy paths (mirror/batch_forwarder.h): the parameter is true for the
+// batch path (the default on plaintext), false for record by record.
+class ReplicationPaths : public ::testing::TestWithParam<bool> {
+protected:
+    static std::string path_setting() {
+        return GetParam() ? "" : "kmirror.batch.forwarding = false\n";
+    }
+};
+
 ChildProcess start_kmirror(const Mm2File& file, const std::vector<std::string>& extra_args = {}) {
     std::vector<std::string> args{"run", file.path};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -98,7 +107,7 @@ void expect_same_records(const std::vector<TestRecord>& source,
     }
 }
 
-TEST(Replication, CopiesRecordsByteForByteWithDefaultPolicy) {
+TEST_P(ReplicationPaths, CopiesRecordsByteForByteWithDefaultPolicy) {
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("rep-bytes");
     create_topic(src, topic, 3);
@@ -114,7 +123,7 @@ TEST(Replication, CopiesRecordsByteForByteWithDefaultPolicy) {
     const auto source_records = consume_all(src, topic, 30s);
     ASSERT_EQ(source_records.size(), records.size());
 
-    auto mm2 = Mm2File::write(topic);
+    auto mm2 = Mm2File::write(topic, path_setting());
     auto proc = start_kmirror(mm2);
     const auto replicated = await_target("source." + topic, records.size(), proc);
     expect_same_records(source_records, replicated);
@@ -133,7 +142,7 @@ TEST(Replication, CopiesRecordsByteForByteWithDefaultPolicy) {
 // queue reaching its bound (librdkafka then stops fetching until kmirror wakes it with a seek),
 // held records pausing the source, and the per-partition batch gate. None of them may skip,
 // repeat or reorder a record.
-TEST(Replication, UnderATightMemoryBoundEveryRecordArrivesOnceInOrder) {
+TEST_P(ReplicationPaths, UnderATightMemoryBoundEveryRecordArrivesOnceInOrder) {
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("rep-tight");
     create_topic(src, topic, 6);
@@ -142,7 +151,8 @@ TEST(Replication, UnderATightMemoryBoundEveryRecordArrivesOnceInOrder) {
     ASSERT_EQ(source_records.size(), 40000U);
 
     auto mm2 = Mm2File::write(topic, "kmirror.max.in.flight.bytes = 1048576\n"
-                                     "source->target.producer.batch.size = 65536\n");
+                                     "source->target.producer.batch.size = 65536\n" +
+                                         path_setting());
     auto proc = start_kmirror(mm2, {"--log-level", "debug"});
     const auto replicated = await_target("source." + topic, source_records.size(), proc, 120s);
     expect_same_records(source_records, replicated);
@@ -183,7 +193,7 @@ TEST(Replication, IdentityAndRenamePolicies) {
     }
 }
 
-TEST(Replication, TransactionalTopicCopiesOnlyCommittedRecords) {
+TEST_P(ReplicationPaths, TransactionalTopicCopiesOnlyCommittedRecords) {
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("rep-txn");
     create_topic(src, topic, 1);
@@ -196,7 +206,7 @@ TEST(Replication, TransactionalTopicCopiesOnlyCommittedRecords) {
     const auto committed = consume_all(src, topic, 30s, /*read_committed=*/true);
     ASSERT_EQ(committed.size(), 21u);
 
-    auto mm2 = Mm2File::write(topic);
+    auto mm2 = Mm2File::write(topic, path_setting());
     auto proc = start_kmirror(mm2);
     auto replicated = await_target("source." + topic, committed.size(), proc);
     expect_same_records(committed, replicated);
@@ -260,14 +270,14 @@ TEST(Replication, PicksUpNewTopicsAndPartitionIncreases) {
     expect_same_records(consume_all(src, first, 30s), consume_all(tgt, "source." + first, 30s));
 }
 
-TEST(Replication, KillNineThenRestartLosesNothing) {
+TEST_P(ReplicationPaths, KillNineThenRestartLosesNothing) {
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("rep-kill");
     create_topic(src, topic, 4);
     auto records = make_records(20000, 4, "kill");
     produce(src, topic, records);
 
-    auto mm2 = Mm2File::write(topic, "offset.flush.interval.ms = 200\n");
+    auto mm2 = Mm2File::write(topic, "offset.flush.interval.ms = 200\n" + path_setting());
     const auto tgt = plaintext_settings(target_cluster());
     const std::string remote = "source." + topic;
     {
@@ -338,6 +348,58 @@ TEST(Replication, KillNineThenRestartLosesNothing) {
     for (int32_t p = 0; p < 4; ++p) {
         EXPECT_EQ(found_in_order(replicated, p), expected[p].size())
             << "partition " << p << ": missing records after kill -9";
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Replication, ReplicationPaths, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                             return param.param ? "batches" : "records";
+                         });
+
+// The batch path forwards what it can as it is and hands the rest to the record path: here a
+// producer compression.type the source's uncompressed batches do not have. An lz4 topic is
+// forwarded compressed as it is; the uncompressed one is copied record by record from its start.
+// Both arrive whole, in order, with their offsets.
+TEST(Replication, BatchPathHandsWhatItCannotForwardAsItIsToTheRecordPath) {
+    const auto src = plaintext_settings(source_cluster());
+    const std::string prefix = unique_name("rep-handover");
+    const std::string forwarded = prefix + "-lz4";
+    const std::string handed_over = prefix + "-plain";
+    create_topic(src, forwarded, 2);
+    create_topic(src, handed_over, 2);
+    auto lz4 = src;
+    lz4.emplace_back("compression.type", "lz4");
+    // Compressible values: librdkafka sends a batch uncompressed when lz4 does not make it smaller.
+    auto compressible = make_records(3000, 2, "lz4");
+    for (auto& r : compressible) {
+        r.value = std::string(400, 'z') + r.value.value_or("");
+    }
+    produce(lz4, forwarded, compressible);
+    produce(src, handed_over, make_records(3000, 2, "plain"));
+    const auto forwarded_source = consume_all(src, forwarded, 30s);
+    const auto handed_over_source = consume_all(src, handed_over, 30s);
+
+    auto mm2 = Mm2File::write(prefix + ".*", "source->target.producer.compression.type = lz4\n");
+    auto proc = start_kmirror(mm2, {"--log-level", "info"});
+    const auto forwarded_target = await_target("source." + forwarded, 3000, proc);
+    const auto handed_over_target = await_target("source." + handed_over, 3000, proc);
+    expect_same_records(forwarded_source, forwarded_target);
+    expect_same_records(handed_over_source, handed_over_target);
+    for (size_t i = 0; i < forwarded_target.size(); ++i) {
+        ASSERT_EQ(forwarded_target[i].offset, forwarded_source[i].offset);
+        ASSERT_EQ(handed_over_target[i].offset, handed_over_source[i].offset);
+    }
+    const std::string log = proc.log();
+    for (int p = 0; p < 2; ++p) {
+        EXPECT_NE(log.find("topic '" + handed_over + "' partition " + std::to_string(p) +
+                           ": copying record by record from offset 0: compression codec 0 "
+                           "differs from the producer's compression.type"),
+                  std::string::npos)
+            << log;
+        EXPECT_EQ(log.find("topic '" + forwarded + "' partition " + std::to_string(p) +
+                           ": copying record by record"),
+                  std::string::npos)
+            << log;
     }
 }
 

@@ -258,6 +258,34 @@ TEST(MetricsConsumerStats, ParsesLibrdkafkaStatistics) {
     EXPECT_FALSE(mirror::parse_consumer_stats("not json").ok());
 }
 
+TEST(MetricsConsumerStats, ForwarderFetchesJoinTheConsumersFigures) {
+    mirror::ConsumerFetchStats stats;
+    stats.rx_bytes = 1000;
+    stats.fetch_latency_avg_ms = 4;
+    stats.fetch_latency_max_ms = 9;
+    stats.records_lag_max = 3;
+    stats.partitions = {{"orders", 0, 3}, {"orders", 1, -1}};
+    mirror::ForwarderFetchStats forwarded;
+    forwarded.rx_bytes = 500;
+    forwarded.latency_avg_ms = 2;
+    forwarded.latency_max_ms = 12;
+    forwarded.lags = {{"orders", 1, 8}, {"payments", 0, 0}};
+    mirror::add_forwarder_fetch_stats(stats, forwarded);
+    EXPECT_EQ(stats.rx_bytes, 1500);
+    EXPECT_DOUBLE_EQ(stats.fetch_latency_avg_ms, 3);
+    EXPECT_DOUBLE_EQ(stats.fetch_latency_max_ms, 12);
+    EXPECT_EQ(stats.records_lag_max, 8);
+    ASSERT_EQ(stats.partitions.size(), 3u);
+    EXPECT_EQ(stats.partitions[1].records_lag, 8) << "the forwarder's lag replaces the unknown one";
+    EXPECT_EQ(stats.partitions[2].topic, "payments");
+
+    mirror::ConsumerFetchStats idle; // no consumer fetches: the forwarder's latency alone
+    mirror::add_forwarder_fetch_stats(idle, forwarded);
+    EXPECT_DOUBLE_EQ(idle.fetch_latency_avg_ms, 2);
+    mirror::add_forwarder_fetch_stats(idle, mirror::ForwarderFetchStats{});
+    EXPECT_DOUBLE_EQ(idle.fetch_latency_avg_ms, 2) << "no forwarder fetches change nothing";
+}
+
 TEST(MetricsListener, ParsesListenerUrls) {
     auto l = http::parse_listener("http://0.0.0.0:9400");
     ASSERT_TRUE(l.ok());

@@ -143,6 +143,7 @@ TEST(ConnectorConfig, ValidationErrorsNameKeyAndExpectation) {
         {"replication.factor", "three", "'replication.factor': expected an integer"},
         {"replication.factor", "0", "'replication.factor'"},
         {"refresh.topics.enabled", "maybe", "'refresh.topics.enabled': expected true or false"},
+        {"kmirror.batch.forwarding", "yes", "'kmirror.batch.forwarding': expected true or false"},
         {"offset-syncs.topic.location", "Source", "'offset-syncs.topic.location'"},
         {"consumer.auto.offset.reset", "none", "'consumer.auto.offset.reset'"},
         {"source.cluster.alias", "", "'source.cluster.alias' is required"},
@@ -159,6 +160,20 @@ TEST(ConnectorConfig, ValidationErrorsNameKeyAndExpectation) {
         ASSERT_FALSE(s.ok()) << c.key << "=" << c.value;
         EXPECT_NE(s.error().message.find(c.fragment), std::string::npos) << s.error().message;
     }
+}
+
+TEST(ConnectorConfig, BatchForwardingIsOnUnlessTurnedOff) {
+    Properties p;
+    p.set("source.cluster.alias", "source");
+    p.set("source.cluster.bootstrap.servers", "s:1");
+    p.set("target.cluster.bootstrap.servers", "t:1");
+    auto defaults = parse_mirror_source(p);
+    ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+    EXPECT_TRUE(defaults->batch_forwarding);
+    p.set("kmirror.batch.forwarding", "false");
+    auto off = parse_mirror_source(p);
+    ASSERT_TRUE(off.ok()) << off.error().message;
+    EXPECT_FALSE(off->batch_forwarding);
 }
 
 TEST(CheckpointConfig, OffsetRunsPruneIntervalDefaultsAndErrorsNameTheKey) {
