@@ -168,19 +168,24 @@ ForwarderFetchStats BatchForwarder::take_fetch_stats() {
     return out;
 }
 
+// The target leader is only looked up with nothing in flight (a new partition, or a rewind):
+// a partition's acknowledgements must all come from one connection, in order.
 void BatchForwarder::locate(const Key& key, Partition& p) {
-    p.source_broker.clear();
-    p.target_broker.clear();
-    auto source = leaders_(true, p.source_topic, key.second);
-    auto target = leaders_(false, key.first, key.second);
-    if (!source || !target) {
-        p.lookup_at = Clock::now() + kLookupRetry;
-        return;
+    if (p.source_broker.empty()) {
+        if (auto source = leaders_(true, p.source_topic, key.second)) {
+            p.source_broker = "s|" + source->key();
+            addresses_[p.source_broker] = *source;
+        }
     }
-    p.source_broker = "s|" + source->key();
-    p.target_broker = "t|" + target->key();
-    addresses_[p.source_broker] = *source;
-    addresses_[p.target_broker] = *target;
+    if (p.target_broker.empty() && p.in_flight.empty()) {
+        if (auto target = leaders_(false, key.first, key.second)) {
+            p.target_broker = "t|" + target->key();
+            addresses_[p.target_broker] = *target;
+        }
+    }
+    if (p.source_broker.empty() || p.target_broker.empty()) {
+        p.lookup_at = Clock::now() + kLookupRetry;
+    }
 }
 
 wire::BrokerConnection* BatchForwarder::connection(const std::string& key,
@@ -264,7 +269,7 @@ void BatchForwarder::send_fetches() {
     std::map<std::string, bool> some_left_out;
     const auto now = Clock::now();
     for (auto& [key, p] : partitions_) {
-        if (p.source_broker.empty() && now >= p.lookup_at) {
+        if ((p.source_broker.empty() || p.target_broker.empty()) && now >= p.lookup_at) {
             locate(key, p);
         }
         if (p.source_broker.empty() || p.fetching || p.handoff || p.stopped) {
@@ -347,6 +352,7 @@ void BatchForwarder::send_produces() {
             std::string body =
                 wire::encode_produce(-1, settings_.request_timeout_ms, topics, batch_at);
             const int16_t version = produce_version_[broker];
+            const uint64_t id = next_request_++;
             Request request{RequestKind::produce, broker, {}, version};
             for (size_t i = 0; i < included.size(); ++i) {
                 auto& [key, p] = included[i];
@@ -361,12 +367,11 @@ void BatchForwarder::send_produces() {
                 const auto next = static_cast<int32_t>(
                     (static_cast<int64_t>(p->next_sequence) + records) % (int64_t{1} << 31));
                 p->in_flight.push_back({q.header.base_offset, q.header.record_count, size,
-                                        q.record_bytes, q.header.max_timestamp, next});
+                                        q.record_bytes, q.header.max_timestamp, next, id});
                 in_flight_bytes_ += size;
                 p->next_sequence = next;
                 request.partitions.emplace_back(key, p->generation);
             }
-            const uint64_t id = next_request_++;
             requests_[id] = std::move(request);
             conn->send(wire::kApiProduce, version, body, id);
         }
@@ -436,7 +441,7 @@ void BatchForwarder::on_response(const wire::Response& response) {
         break;
     }
     case RequestKind::produce:
-        on_produce(request, response.body(), request.version);
+        on_produce(request, response.tag, response.body());
         break;
     case RequestKind::producer_id:
         on_producer_id(response.body());
@@ -562,8 +567,9 @@ void BatchForwarder::take_fetched(const Key& key, Partition& p,
     }
 }
 
-void BatchForwarder::on_produce(const Request& request, std::string_view body, int16_t version) {
-    auto decoded = wire::decode_produce(body, version);
+void BatchForwarder::on_produce(const Request& request, uint64_t request_id,
+                                std::string_view body) {
+    auto decoded = wire::decode_produce(body, request.version);
     std::map<Key, const wire::ProducePartitionResponse*> answers;
     if (decoded) {
         for (const auto& topic : *decoded) {
@@ -586,6 +592,12 @@ void BatchForwarder::on_produce(const Request& request, std::string_view body, i
         auto answer = answers.find(key);
         const int16_t error = answer == answers.end() ? int16_t{13} : answer->second->error;
         if (error == 0) {
+            if (p.in_flight.front().request != request_id) {
+                // Not the batch this response is for: never map offsets on a guess.
+                log::warn(where(key, p, false) + ": acknowledgement out of order; sending again");
+                rewind(key, p, true);
+                continue;
+            }
             const InFlight done = p.in_flight.front();
             p.in_flight.pop_front();
             in_flight_bytes_ -= done.bytes;

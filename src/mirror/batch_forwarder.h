@@ -139,6 +139,7 @@ private:
         int64_t record_bytes;
         int64_t max_timestamp;
         int32_t next_sequence; // after this batch
+        uint64_t request;      // the Produce request that carries it
     };
     struct Partition {
         std::string source_topic;
@@ -180,7 +181,7 @@ private:
                   const std::shared_ptr<std::string>& data);
     void take_fetched(const Key& key, Partition& p, const wire::FetchPartitionResponse& fetched,
                       const std::shared_ptr<std::string>& data);
-    void on_produce(const Request& request, std::string_view body, int16_t version);
+    void on_produce(const Request& request, uint64_t request_id, std::string_view body);
     void on_producer_id(std::string_view body);
     void on_connection_lost(const std::string& key, const std::string& why);
     // Forgets what is queued and in flight and fetches again from the first unacknowledged
