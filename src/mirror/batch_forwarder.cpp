@@ -394,8 +394,8 @@ void BatchForwarder::service(int timeout_ms) {
     }
     std::vector<wire::Response> responses;
     for (size_t i = 0; i < fds.size(); ++i) {
-        if (fds[i].revents == 0) {
-            continue;
+        if (fds[i].revents == 0 && !connections_.at(keys[i])->failed()) {
+            continue; // (a send that failed outside service() shows here)
         }
         auto it = connections_.find(keys[i]);
         responses.clear();

@@ -24,6 +24,7 @@ constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
 constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
 constexpr auto kLagRefreshInterval = std::chrono::seconds(1);
+constexpr auto kClientServiceInterval = std::chrono::milliseconds(5);
 constexpr const char* kDefaultStatsIntervalMs = "5000";
 
 int64_t record_bytes(const rd_kafka_message_t* m) {
@@ -921,6 +922,17 @@ Status MirrorSourceTask::pump_records() {
     // Partitions copied record by record: the started ones the forwarder does not have.
     const bool idle = by_source_.size() <= (forwarder_ ? forwarder_->size() : 0);
     const bool holding = partitions_holding_ > 0;
+    if (forwarding && idle) {
+        // Only the forwarder copies: its sockets are this loop's wait, and the librdkafka
+        // clients (group membership, offset syncs, statistics) are served every few ms rather
+        // than after every response (each poll takes locks and reads the clock).
+        forwarder_->service(20);
+        const auto now = Clock::now();
+        if (now < next_client_service_) {
+            return {};
+        }
+        next_client_service_ = now + kClientServiceInterval;
+    }
     if (held_bytes_max_ > 0 && !intake_paused_ && held_bytes_ > held_bytes_max_) {
         pause_intake(true);
     } else if (intake_paused_ && held_bytes_ <= held_bytes_max_ / 2) {
@@ -932,9 +944,10 @@ Status MirrorSourceTask::pump_records() {
     if (idle) {
         service(forwarding ? 0 : 100);
     }
-    if (forwarding) {
-        // Waits on the brokers' sockets only when no partition goes record by record.
-        forwarder_->service(idle ? 20 : 0);
+    if (forwarding && !idle) {
+        // Partitions also go record by record (their consumer is polled without waiting): the
+        // wait on the forwarder's sockets is kept short.
+        forwarder_->service(2);
     }
     const bool polled = m != nullptr;
     const auto now = Clock::now(); // one batch per pass (batch_gate.h)

@@ -185,6 +185,7 @@ private:
     std::chrono::steady_clock::time_point next_commit_{};
     std::chrono::steady_clock::time_point start_retry_at_{};
     std::chrono::steady_clock::time_point next_lag_refresh_{};
+    std::chrono::steady_clock::time_point next_client_service_{}; // with the forwarder alone
     std::vector<SyncPoint> sync_scratch_;
     BatchGate batch_gate_{};           // per-partition bound of what the producer holds
     int64_t held_bytes_ = 0;           // bytes of all held records

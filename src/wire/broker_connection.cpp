@@ -16,6 +16,7 @@ namespace kmirror::wire {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
+constexpr size_t kStagingBytes = 256 << 10;
 constexpr int32_t kMaxResponseBytes = 1 << 30;
 
 } // namespace
@@ -69,11 +70,20 @@ bool BrokerConnection::connect() {
     return fd_ >= 0 ? true : fail("cannot connect: " + last);
 }
 
+void BrokerConnection::adopt(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fd_ = fd;
+    connecting_ = false;
+}
+
 int32_t BrokerConnection::send(int16_t api_key, int16_t version, std::string_view body,
                                uint64_t tag) {
     const int32_t id = next_correlation_++;
     outgoing_.push_back(frame_request(api_key, version, id, client_id_, body));
     in_flight_.push_back({id, tag});
+    if (!connecting_ && !failed_) {
+        write_some(); // most requests go out at once; a failure shows in the next service()
+    }
     return id;
 }
 
@@ -123,15 +133,42 @@ bool BrokerConnection::write_some() {
     return true;
 }
 
+bool BrokerConnection::deliver(std::shared_ptr<std::string> data, std::vector<Response>& out) {
+    int32_t id = 0;
+    for (size_t i = 0; i < 4; ++i) {
+        id = (id << 8) | static_cast<uint8_t>((*data)[i]);
+    }
+    if (in_flight_.empty() || in_flight_.front().correlation_id != id) {
+        return fail("response with unexpected correlation id " + std::to_string(id));
+    }
+    out.push_back({id, in_flight_.front().tag, std::move(data)});
+    in_flight_.pop_front();
+    return true;
+}
+
+// Small responses are read through a staging buffer (several per recv); a large one (a fetch)
+// gets a buffer of its own, read into directly.
 bool BrokerConnection::read_some(std::vector<Response>& out) {
+    if (staging_.empty()) {
+        staging_.resize(kStagingBytes);
+    }
     for (int rounds = 0; rounds < 64; ++rounds) {
-        ssize_t n = 0;
-        if (size_read_ < 4) {
-            n = ::recv(fd_, size_bytes_ + size_read_, 4 - size_read_, 0);
+        char* into = nullptr;
+        size_t room = 0;
+        if (incoming_) {
+            into = incoming_->data() + incoming_read_;
+            room = std::min(kReadChunk, incoming_->size() - incoming_read_);
         } else {
-            const size_t want = std::min(kReadChunk, incoming_->size() - incoming_read_);
-            n = ::recv(fd_, incoming_->data() + incoming_read_, want, 0);
+            if (staged_begin_ > 0) { // keep the unparsed tail at the front
+                std::memmove(staging_.data(), staging_.data() + staged_begin_,
+                             staged_end_ - staged_begin_);
+                staged_end_ -= staged_begin_;
+                staged_begin_ = 0;
+            }
+            into = staging_.data() + staged_end_;
+            room = staging_.size() - staged_end_;
         }
+        const ssize_t n = ::recv(fd_, into, room, 0);
         if (n == 0) {
             return fail("connection closed by the broker");
         }
@@ -141,36 +178,43 @@ bool BrokerConnection::read_some(std::vector<Response>& out) {
             }
             return fail(std::string("receive failed: ") + std::strerror(errno));
         }
-        if (size_read_ < 4) {
-            size_read_ += static_cast<size_t>(n);
-            if (size_read_ == 4) {
-                int32_t size = 0;
-                for (char c : size_bytes_) {
-                    size = (size << 8) | static_cast<uint8_t>(c);
-                }
-                if (size < 4 || size > kMaxResponseBytes) {
-                    return fail("bad response size " + std::to_string(size));
-                }
-                incoming_ = std::make_shared<std::string>(static_cast<size_t>(size), '\0');
-                incoming_read_ = 0;
+        if (incoming_) {
+            incoming_read_ += static_cast<size_t>(n);
+            if (incoming_read_ == incoming_->size() && !deliver(std::move(incoming_), out)) {
+                return false;
             }
             continue;
         }
-        incoming_read_ += static_cast<size_t>(n);
-        if (incoming_read_ < incoming_->size()) {
-            continue;
+        staged_end_ += static_cast<size_t>(n);
+        while (staged_end_ - staged_begin_ >= 4) {
+            const char* at = staging_.data() + staged_begin_;
+            int32_t size = 0;
+            for (size_t i = 0; i < 4; ++i) {
+                size = (size << 8) | static_cast<uint8_t>(at[i]);
+            }
+            if (size < 4 || size > kMaxResponseBytes) {
+                return fail("bad response size " + std::to_string(size));
+            }
+            const size_t have = staged_end_ - staged_begin_ - 4;
+            const auto need = static_cast<size_t>(size);
+            if (have >= need) {
+                if (!deliver(std::make_shared<std::string>(at + 4, need), out)) {
+                    return false;
+                }
+                staged_begin_ += 4 + need;
+            } else if (4 + need > staging_.size()) {
+                incoming_ = std::make_shared<std::string>(need, '\0');
+                std::memcpy(incoming_->data(), at + 4, have);
+                incoming_read_ = have;
+                staged_begin_ = staged_end_ = 0;
+                break;
+            } else {
+                break; // the rest of a small response is still on its way
+            }
         }
-        int32_t id = 0;
-        for (int i = 0; i < 4; ++i) {
-            id = (id << 8) | static_cast<uint8_t>((*incoming_)[static_cast<size_t>(i)]);
+        if (staged_begin_ == staged_end_) {
+            staged_begin_ = staged_end_ = 0;
         }
-        if (in_flight_.empty() || in_flight_.front().correlation_id != id) {
-            return fail("response with unexpected correlation id " + std::to_string(id));
-        }
-        out.push_back({id, in_flight_.front().tag, std::move(incoming_)});
-        in_flight_.pop_front();
-        size_read_ = 0;
-        incoming_.reset();
     }
     return true;
 }

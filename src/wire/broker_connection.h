@@ -28,7 +28,9 @@ public:
 
     // Starts connecting (the name lookup blocks). False with error() set on failure.
     bool connect();
-    // Queues a request; returns its correlation id.
+    // Uses an already connected socket (tests: one end of a socketpair); takes ownership.
+    void adopt(int fd);
+    // Queues a request and writes what the socket takes now; returns its correlation id.
     int32_t send(int16_t api_key, int16_t version, std::string_view body, uint64_t tag);
 
     int fd() const { return fd_; }
@@ -46,6 +48,7 @@ private:
     bool fail(const std::string& what);
     bool write_some();
     bool read_some(std::vector<Response>& out);
+    bool deliver(std::shared_ptr<std::string> data, std::vector<Response>& out);
 
     std::string host_;
     int port_;
@@ -63,9 +66,10 @@ private:
         uint64_t tag;
     };
     std::deque<Pending> in_flight_;
-    char size_bytes_[4] = {};
-    size_t size_read_ = 0;
-    std::shared_ptr<std::string> incoming_;
+    std::string staging_; // received, not yet parsed: [staged_begin_, staged_end_)
+    size_t staged_begin_ = 0;
+    size_t staged_end_ = 0;
+    std::shared_ptr<std::string> incoming_; // a large response being read
     size_t incoming_read_ = 0;
 };
 

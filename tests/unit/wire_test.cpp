@@ -1,10 +1,14 @@
+#include "wire/broker_connection.h"
 #include "wire/codec.h"
 #include "wire/crc32c.h"
 #include "wire/messages.h"
 #include "wire/record_batch.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 namespace kmirror::wire {
@@ -401,6 +405,80 @@ TEST(Messages, InitProducerIdErrorsNameTheCode) {
     EXPECT_EQ(r.i32(), 9);
     EXPECT_EQ(r.string(), "km");
     EXPECT_EQ(r.raw(4), "BODY");
+}
+
+// The broker side of a socketpair answers in awkward pieces: responses split mid-size and
+// mid-body, several in one write, one larger than the staging buffer. Every response must come
+// out whole, once, in order, matched to its request.
+TEST(BrokerConnection, ReassemblesResponsesHoweverTheBytesArrive) {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    BrokerConnection conn("test", 0, "km");
+    conn.adopt(fds[0]);
+    const int broker = fds[1];
+    std::vector<std::string> bodies = {"a",  std::string(70000, 'b'),   "",
+                                       "dd", std::string(3 << 20, 'e'), "f"};
+    std::vector<int32_t> ids;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        ids.push_back(conn.send(kApiFetch, kFetchVersion, "req", 100 + i));
+    }
+    // What the broker received: the framed requests, in order.
+    std::string requests;
+    char buf[4096];
+    for (ssize_t n;
+         requests.size() < bodies.size() * 19 && (n = ::read(broker, buf, sizeof buf)) > 0;) {
+        requests.append(buf, static_cast<size_t>(n));
+    }
+    Reader r(requests);
+    for (int32_t id : ids) {
+        r.i32();
+        r.i16();
+        r.i16();
+        EXPECT_EQ(r.i32(), id);
+        EXPECT_EQ(r.string(), "km");
+        EXPECT_EQ(r.raw(3), "req");
+    }
+    std::string wire;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        Writer w;
+        w.i32(static_cast<int32_t>(4 + bodies[i].size()));
+        w.i32(ids[i]);
+        w.raw(bodies[i]);
+        wire += w.take();
+    }
+    std::vector<Response> got;
+    size_t sent = 0;
+    const size_t pieces[] = {2, 3, 1, 70003, 50, 9, 1 << 16};
+    for (size_t k = 0; sent < wire.size(); ++k) {
+        const size_t piece = std::min(pieces[k % 7], wire.size() - sent);
+        ASSERT_EQ(::write(broker, wire.data() + sent, piece), static_cast<ssize_t>(piece));
+        sent += piece;
+        pollfd p{conn.fd(), conn.events(), 0};
+        while (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0) {
+            ASSERT_TRUE(conn.service(p.revents, got)) << conn.error();
+        }
+    }
+    ASSERT_EQ(got.size(), bodies.size());
+    for (size_t i = 0; i < bodies.size(); ++i) {
+        EXPECT_EQ(got[i].correlation_id, ids[i]);
+        EXPECT_EQ(got[i].tag, 100 + i);
+        EXPECT_EQ(got[i].body(), bodies[i]) << "response " << i;
+    }
+    EXPECT_EQ(conn.in_flight(), 0U);
+
+    // A response nobody asked for ends the connection with a clear error.
+    conn.send(kApiFetch, kFetchVersion, "", 7);
+    Writer stray;
+    stray.i32(4);
+    stray.i32(999);
+    const std::string bytes = stray.take();
+    ASSERT_EQ(::write(broker, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    pollfd p{conn.fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 1000), 1);
+    EXPECT_FALSE(conn.service(p.revents, got));
+    EXPECT_NE(conn.error().find("unexpected correlation id 999"), std::string::npos)
+        << conn.error();
+    ::close(broker);
 }
 
 } // namespace
