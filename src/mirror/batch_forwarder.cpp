@@ -51,6 +51,11 @@ bool batch_refused(int16_t error) {
            error == 32 /* invalid timestamp */;
 }
 
+// Coordinator moving or loading, a timeout: asking again later helps.
+bool retriable_producer_id_error(int16_t error) {
+    return error == 7 || error == 14 || error == 15 || error == 16 || error == 51;
+}
+
 bool producer_id_lost(int16_t error) {
     return error == wire::kErrOutOfOrderSequence || error == wire::kErrInvalidProducerEpoch ||
            error == wire::kErrUnknownProducerId || error == 90 /* producer fenced */;
@@ -106,10 +111,7 @@ int64_t BatchForwarder::records_pending(const Key& key) const {
     if (it == partitions_.end()) {
         return 0;
     }
-    int64_t n = 0;
-    for (const auto& f : it->second.in_flight) {
-        n += f.records;
-    }
+    int64_t n = records_in_flight(key);
     for (const auto& q : it->second.queued) {
         n += q.header.record_count;
     }
@@ -394,10 +396,10 @@ void BatchForwarder::service(int timeout_ms) {
     }
     std::vector<wire::Response> responses;
     for (size_t i = 0; i < fds.size(); ++i) {
-        if (fds[i].revents == 0 && !connections_.at(keys[i])->failed()) {
+        auto it = connections_.find(keys[i]);
+        if (it == connections_.end() || (fds[i].revents == 0 && !it->second->failed())) {
             continue; // (a send that failed outside service() shows here)
         }
-        auto it = connections_.find(keys[i]);
         responses.clear();
         const bool alive = it->second->service(fds[i].revents, responses);
         if (!responses.empty()) {
@@ -455,9 +457,16 @@ void BatchForwarder::on_response(const wire::Response& response) {
 void BatchForwarder::on_producer_id(std::string_view body) {
     producer_id_requested_ = false;
     auto id = wire::decode_init_producer_id(body);
-    if (!id) {
-        log::warn("batch forwarding: cluster '" + settings_.target_alias +
-                  "': cannot get a producer id: " + id.error().message + "; retrying");
+    const std::string where = "cluster '" + settings_.target_alias + "': ";
+    if (id && id->error != 0 && !retriable_producer_id_error(id->error)) {
+        // E.g. not authorized to write idempotently: the record path reports it its own way.
+        give_up(where + "InitProducerId failed with error code " + std::to_string(id->error));
+        return;
+    }
+    if (!id || id->error != 0) {
+        log::warn("batch forwarding: " + where + "cannot get a producer id: " +
+                  (id ? "error code " + std::to_string(id->error) : id.error().message) +
+                  "; retrying");
         producer_id_retry_at_ = Clock::now() + kProducerIdRetry;
         return;
     }

@@ -753,6 +753,7 @@ void MirrorSourceTask::on_forwarded(const Key& key, const ForwardedBatch& batch)
     stats_->records_in_flight.fetch_sub(batch.records, std::memory_order_relaxed);
     stats_->records_copied += static_cast<uint64_t>(batch.records);
     stats_->bytes_copied += static_cast<uint64_t>(batch.bytes);
+    stats_->batches_forwarded++;
     auto it = owned_.find(key);
     if (it == owned_.end()) {
         return;

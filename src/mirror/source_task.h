@@ -64,6 +64,7 @@ enum class TaskState { unassigned, running, failed, restarting };
 struct SourceTaskStats {
     std::atomic<uint64_t> records_copied{0};
     std::atomic<uint64_t> bytes_copied{0};
+    std::atomic<uint64_t> batches_forwarded{0}; // of records_copied, batches the forwarder sent
     std::atomic<uint64_t> records_polled{0};
     std::atomic<int64_t> records_in_flight{0}; // polled, not yet acknowledged
     std::atomic<uint64_t> offset_syncs_written{0};

@@ -220,15 +220,12 @@ std::string encode_init_producer_id(int32_t transaction_timeout_ms) {
 Result<ProducerIdentity> decode_init_producer_id(std::string_view body) {
     Reader r(body);
     r.i32(); // throttle time
-    const int16_t error = r.i16();
     ProducerIdentity id;
+    id.error = r.i16();
     id.producer_id = r.i64();
     id.epoch = r.i16();
     if (!r.ok()) {
         return make_error("malformed InitProducerId response");
-    }
-    if (error != 0) {
-        return make_error("InitProducerId failed with error code " + std::to_string(error));
     }
     return id;
 }

@@ -112,8 +112,8 @@ std::string encode_init_producer_id(int32_t transaction_timeout_ms);
 struct ProducerIdentity {
     int64_t producer_id = -1;
     int16_t epoch = -1;
+    int16_t error = 0; // the broker's error code; the id is valid only when 0
 };
-// An error code other than 0 is returned as an error naming it.
 Result<ProducerIdentity> decode_init_producer_id(std::string_view body);
 
 } // namespace kmirror::wire

@@ -20,7 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int16_t kProduceApiKey = 0; // Kafka protocol ApiKey of Produce
+constexpr int16_t kProduceApiKey = 0; // Kafka protocol ApiKeys
+constexpr int16_t kInitProducerIdApiKey = 22;
 
 // A mock cluster lives inside a throwaway producer handle.
 class MockCluster {
@@ -187,6 +188,8 @@ TEST_P(SourceTaskFaults, RetriableProduceErrorsLoseAndReorderNothing) {
         **task, [&] { return stats->records_copied.load() >= 1200; }, 60s);
     ASSERT_TRUE(outcome.ok()) << outcome.error().message;
     ASSERT_EQ(stats->records_copied.load(), 1200u);
+    // The path the parameter names did the copying.
+    EXPECT_EQ(stats->batches_forwarded.load() > 0, GetParam());
 
     auto values = read_values(f.target.bootstraps(), topic, 3, 1200, 30s);
     for (int p = 0; p < 3; ++p) {
@@ -281,6 +284,40 @@ TEST_P(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
         }
     }
     EXPECT_EQ(copied, kTotal) << "records acknowledged across the rounds (a re-copy shows here)";
+}
+
+// A target that refuses the forwarder a producer id (here: not authorized, once) gets every
+// partition copied record by record instead; nothing stalls.
+TEST(SourceTaskFaultsBatches, ProducerIdRefusedMeansRecordByRecord) {
+    Fixture f(true);
+    const std::string topic = "refunds";
+    rd_kafka_mock_topic_create(f.source.get(), topic.c_str(), 2, 1);
+    rd_kafka_mock_topic_create(f.target.get(), topic.c_str(), 2, 3);
+    produce_values(f.source.bootstraps(), topic, 2, 200);
+    // The record path's producer must not ask for a producer id itself, or it could take the
+    // refusal meant for the forwarder (librdkafka asks as soon as it starts).
+    for (auto& [key, value] : f.clients.target_producer.settings) {
+        if (key == "enable.idempotence") {
+            value = "false";
+        }
+    }
+    rd_kafka_mock_push_request_errors(f.target.get(), kInitProducerIdApiKey, 1,
+                                      RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+    auto stats = std::make_shared<SourceTaskStats>();
+    auto task = MirrorSourceTask::create(f.settings, f.clients, stats);
+    ASSERT_TRUE(task.ok()) << task.error().message;
+    (*task)->set_topics({{topic, TopicMapping{topic, 2}}});
+    auto outcome = run_task(
+        **task, [&] { return stats->records_copied.load() >= 400; }, 60s);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+    EXPECT_EQ(stats->batches_forwarded.load(), 0u);
+    auto values = read_values(f.target.bootstraps(), topic, 2, 400, 30s);
+    for (int p = 0; p < 2; ++p) {
+        ASSERT_EQ(values[p].size(), 200u) << "partition " << p;
+        for (int i = 0; i < 200; ++i) {
+            ASSERT_EQ(values[p][i], "p" + std::to_string(p) + "-" + std::to_string(i));
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(CopyPaths, SourceTaskFaults, ::testing::Bool(),

@@ -379,7 +379,7 @@ TEST(Messages, ProduceRequestCarriesEachBatchWhereItSaysAndTheResponseDecodes) {
     EXPECT_EQ(parts[1].error_message, "batch too big");
 }
 
-TEST(Messages, InitProducerIdErrorsNameTheCode) {
+TEST(Messages, InitProducerIdCarriesTheBrokersErrorCode) {
     Writer ok;
     ok.i32(0);
     ok.i16(0);
@@ -389,14 +389,16 @@ TEST(Messages, InitProducerIdErrorsNameTheCode) {
     ASSERT_TRUE(id) << id.error().message;
     EXPECT_EQ(id->producer_id, 4711);
     EXPECT_EQ(id->epoch, 3);
+    EXPECT_EQ(id->error, 0);
     Writer refused;
     refused.i32(0);
     refused.i16(31); // cluster authorization failed
     refused.i64(-1);
     refused.i16(-1);
     auto error = decode_init_producer_id(refused.take());
-    ASSERT_FALSE(error);
-    EXPECT_NE(error.error().message.find("error code 31"), std::string::npos);
+    ASSERT_TRUE(error) << error.error().message;
+    EXPECT_EQ(error->error, 31);
+    EXPECT_FALSE(decode_init_producer_id(std::string(5, '\0')));
     const std::string framed = frame_request(kApiFetch, kFetchVersion, 9, "km", "BODY");
     Reader r(framed);
     EXPECT_EQ(r.i32(), static_cast<int32_t>(framed.size() - 4));
