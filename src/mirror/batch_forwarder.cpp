@@ -69,6 +69,11 @@ BatchForwarder::BatchForwarder(ForwarderSettings settings, LeaderLookup leaders,
 
 BatchForwarder::~BatchForwarder() = default;
 
+std::string BatchForwarder::cluster_of(const std::string& conn_key) const {
+    return "cluster '" +
+           (conn_key.rfind("s|", 0) == 0 ? settings_.source_alias : settings_.target_alias) + "'";
+}
+
 std::string BatchForwarder::where(const Key& key, const Partition& p, bool source) const {
     return source ? "cluster '" + settings_.source_alias + "' topic '" + p.source_topic +
                         "' partition " + std::to_string(key.second)
@@ -204,7 +209,7 @@ wire::BrokerConnection* BatchForwarder::connection(const std::string& key,
     auto conn =
         std::make_unique<wire::BrokerConnection>(address->host, address->port, settings_.client_id);
     if (!conn->connect()) {
-        log::warn("batch forwarding: " + conn->error() + "; retrying");
+        log::warn("batch forwarding: " + cluster_of(key) + " " + conn->error() + "; retrying");
         reconnect_at_[key] = Clock::now() + kReconnectDelay;
         return nullptr;
     }
@@ -220,9 +225,8 @@ void BatchForwarder::on_api_versions(const std::string& conn_key, std::string_vi
     auto chosen =
         offered ? wire::choose_versions(*offered) : Result<wire::ChosenVersions>(offered.error());
     if (!chosen) {
-        give_up((conn_key.rfind("s|", 0) == 0 ? "cluster '" + settings_.source_alias
-                                              : "cluster '" + settings_.target_alias) +
-                "' broker " + conn_key.substr(2) + ": " + chosen.error().message);
+        give_up(cluster_of(conn_key) + " broker " + conn_key.substr(2) + ": " +
+                chosen.error().message);
         return;
     }
     produce_version_[conn_key] = chosen->produce;
@@ -337,8 +341,13 @@ void BatchForwarder::send_produces() {
             std::vector<wire::ProduceTopic> topics;
             std::vector<std::pair<Key, Partition*>> included;
             for (auto& [key, p] : list) {
-                if (p->queued.empty() ||
-                    static_cast<int>(p->in_flight.size()) >= settings_.max_batches_in_flight) {
+                // A broker that holds no state of this producer id for the partition takes any
+                // sequence number: until a batch of the partition is acknowledged, a later batch
+                // could be written before an earlier one that failed. So one at a time until
+                // then; after that the broker refuses a batch out of sequence.
+                const int limit =
+                    acked_sequence_.count(key) != 0 ? settings_.max_batches_in_flight : 1;
+                if (p->queued.empty() || static_cast<int>(p->in_flight.size()) >= limit) {
                     continue;
                 }
                 if (topics.empty() || topics.back().topic != key.first) {
@@ -677,9 +686,10 @@ void BatchForwarder::new_producer_id() {
 
 void BatchForwarder::on_connection_lost(const std::string& conn_key, const std::string& why) {
     if (++lost_in_a_row_[conn_key] >= kMaxLostInARow) {
-        give_up(why + " (" + std::to_string(kMaxLostInARow) + " times without an answer)");
+        give_up(cluster_of(conn_key) + " " + why + " (" + std::to_string(kMaxLostInARow) +
+                " times without an answer)");
     } else {
-        log::warn("batch forwarding: " + why + "; reconnecting");
+        log::warn("batch forwarding: " + cluster_of(conn_key) + " " + why + "; reconnecting");
     }
     connections_.erase(conn_key);
     produce_version_.erase(conn_key);

@@ -190,6 +190,7 @@ private:
     void new_producer_id();
     void finish_handoffs();
     std::string where(const Key& key, const Partition& p, bool source) const;
+    std::string cluster_of(const std::string& connection) const; // "cluster '<alias>'"
 
     ForwarderSettings settings_;
     LeaderLookup leaders_;
