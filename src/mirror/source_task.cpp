@@ -62,6 +62,19 @@ void log_error_ptr(rd_kafka_error_t* error, const std::string& what) {
     }
 }
 
+// The first of `keys` a client spec sets, as a non-negative number; `fallback` if none is set.
+int64_t setting_number(const kafka::Settings& settings, std::initializer_list<const char*> keys,
+                       int64_t fallback) {
+    for (const char* key : keys) {
+        if (auto v = kafka::setting_value(settings, key); !v.empty()) {
+            return std::max<int64_t>(0, std::strtoll(v.c_str(), nullptr, 10));
+        }
+    }
+    return fallback;
+}
+
+constexpr int kLeaderLookupTimeoutMs = 5000;
+
 // Asks the brokers for fresh metadata of one topic (bounded wait).
 void refresh_metadata(rd_kafka_t* rk, const std::string& topic) {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
@@ -106,12 +119,7 @@ Status MirrorSourceTask::open() {
     if (kafka::setting_value(clients_.target_producer.settings, "enable.idempotence") != "false") {
         const auto& settings = clients_.target_producer.settings;
         auto number = [&](std::initializer_list<const char*> keys, int64_t fallback) {
-            for (const char* key : keys) {
-                if (auto v = kafka::setting_value(settings, key); !v.empty()) {
-                    return std::max<int64_t>(0, std::strtoll(v.c_str(), nullptr, 10));
-                }
-            }
-            return fallback;
+            return setting_number(settings, keys, fallback);
         };
         batch_gate_ =
             make_batch_gate(number({"batch.size"}, kDefaultBatchBytes),
@@ -221,10 +229,8 @@ void MirrorSourceTask::open_forwarder() {
         !plaintext(kafka::setting_value(producer, "security.protocol")) || codec < 0) {
         return;
     }
-    auto number = [](const std::vector<std::pair<std::string, std::string>>& settings,
-                     const char* key, int64_t fallback) {
-        auto v = kafka::setting_value(settings, key);
-        return v.empty() ? fallback : std::strtoll(v.c_str(), nullptr, 10);
+    auto number = [](const kafka::Settings& settings, const char* key, int64_t fallback) {
+        return setting_number(settings, {key}, fallback);
     };
     ForwarderSettings fs;
     fs.source_alias = settings_.source_alias;
@@ -252,7 +258,9 @@ std::optional<BrokerAddress> MirrorSourceTask::leader_of(bool source, const std:
     rd_kafka_t* rk = source ? source_.get() : producers_.front().get();
     kafka::TopicPtr rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
     const rd_kafka_metadata_t* md = nullptr;
-    if (rd_kafka_metadata(rk, 0, rkt.get(), &md, kafka::to_ms(settings_.admin_timeout)) !=
+    // Runs on the task thread: a short bound (the forwarder looks again half a second later)
+    // rather than admin.timeout.ms.
+    if (rd_kafka_metadata(rk, 0, rkt.get(), &md, kLeaderLookupTimeoutMs) !=
         RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::nullopt;
     }
