@@ -372,17 +372,17 @@ def steady_latency(a: argparse.Namespace, tools: Tools, rec_bytes: int, produce_
     n_warm = int(a.rate_mbps * 1e6 * a.warmup_seconds / rec_bytes)
     timeout = str(a.warmup_seconds + a.steady_seconds + 120)
     settle_brokers(tools, quiet_windows=5)
-    dump = []
-    if a.latency_dump_dir:
-        os.makedirs(a.latency_dump_dir, exist_ok=True)
-        dump = ["--dump", os.path.join(a.latency_dump_dir, f"{consume_topic}.latency")]
+    # Every measured record's consume time and latency, on the target and on the source: each
+    # record is then paired with itself to see what the replication alone added (paired_added).
+    dump_dir = a.latency_dump_dir or os.path.join(a.work, "latency")
+    os.makedirs(dump_dir, exist_ok=True)
+    target_dump = os.path.join(dump_dir, f"{consume_topic}.latency")
+    floor_dump = os.path.join(dump_dir, f"{produce_topic}.floor.latency")
     warm = ["--skip-seconds", str(a.warmup_seconds)]
     lat = tools.lg_start("latency", tools.tgt, consume_topic, "-n", str(n_warm + n), "--timeout",
-                         timeout, *warm, *dump)
-    if dump:
-        dump[1] = os.path.join(a.latency_dump_dir, f"{produce_topic}.floor.latency")
+                         timeout, *warm, "--dump", target_dump)
     flo = tools.lg_start("latency", tools.src, produce_topic, "-n", str(n_warm + n), "--timeout",
-                         timeout, *warm, *dump)
+                         timeout, *warm, "--dump", floor_dump)
     time.sleep(2.0)  # let the latency consumers find the topics and assign
     if before_produce:
         before_produce()
@@ -395,7 +395,49 @@ def steady_latency(a: argparse.Namespace, tools: Tools, rec_bytes: int, produce_
     latr["expected"] = n_warm + n  # warm-up and measured records, all read
     latr["produced_mb_per_s"] = prod["mb_per_s"]
     latr["span_s"] = time.time() - t_prod_end + prod["seconds"]
+    latr["paired"] = paired_added(target_dump, floor_dump)
+    if not a.latency_dump_dir:
+        os.remove(target_dump)
+        os.remove(floor_dump)
     return latr, floor
+
+
+def read_latency_dump(path: str) -> dict[tuple[int, int], tuple[float, float]]:
+    """(partition, offset) -> (consume time s, CreateTime ms) of a loadgen --dump file."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            t, lat, part, off = line.split()
+            out[(int(part), int(off))] = (float(t), float(t) * 1000.0 - float(lat))
+    return out
+
+
+def paired_added(target_dump: str, floor_dump: str) -> dict:
+    """What replication added to each record: its consume time on the target minus its consume
+    time straight from the source topic, both read at the same time. The steady target topic is
+    a fresh one-to-one copy, so a record has the same partition and offset on both sides; a
+    pair counts only if its CreateTime matches too. Unlike the difference of two p99s, this
+    takes the source broker's hiccups (which delay both reads alike) out of the figure."""
+    target = read_latency_dump(target_dump)
+    floor = read_latency_dump(floor_dump)
+    added = []
+    mismatched = 0
+    for key, (t_target, create_target) in target.items():
+        f = floor.get(key)
+        if f is None:
+            continue
+        if abs(f[1] - create_target) > 1.5:  # CreateTime is in ms; the dumps round to 0.01 ms
+            mismatched += 1
+            continue
+        added.append((t_target - f[0]) * 1000.0)
+    added.sort()
+    if not added:
+        return {"pairs": 0, "mismatched": mismatched}
+
+    def q(x: float) -> float:
+        return round(added[min(len(added) - 1, int(len(added) * x))], 2)
+    return {"pairs": len(added), "mismatched": mismatched, "p50_ms": q(0.5), "p99_ms": q(0.99),
+            "p999_ms": q(0.999), "max_ms": round(added[-1], 2)}
 
 
 def warm_up(plan: list[tuple[str, str]], a: argparse.Namespace, tools: Tools, work: str,
@@ -603,6 +645,11 @@ def steady_state(name: str, a: argparse.Namespace, tools: Tools, rec_bytes: int,
         # the brokers' hiccups of that minute; this difference is the steadier figure).
         "added_p50_ms": round(latr["p50_ms"] - floor["p50_ms"], 2),
         "added_p99_ms": round(latr["p99_ms"] - floor["p99_ms"], 2),
+        # The same, record by record (paired_added): the replication's own share.
+        "paired_added": latr["paired"],
+        "added_per_record_p50_ms": latr["paired"].get("p50_ms"),
+        "added_per_record_p99_ms": latr["paired"].get("p99_ms"),
+        "added_per_record_p999_ms": latr["paired"].get("p999_ms"),
         "cpu_s": round(cpu1 - cpu0, 2),
         "cpu_cores": round((cpu1 - cpu0) / span, 3),
         "cpu_s_per_gb": round((cpu1 - cpu0) / (n * rec_bytes / 1e9), 2),
@@ -753,6 +800,10 @@ def markdown(result: dict) -> str:
     row("  floor p99, ms (source topic, same run)", "steady", "floor_p99_ms")
     row("  added over the floor at p50, ms", "steady", "added_p50_ms")
     row("  added over the floor at p99, ms", "steady", "added_p99_ms")
+    row("  added per record (target read − source read of the same record), p50, ms", "steady",
+        "added_per_record_p50_ms")
+    row("  added per record, p99, ms", "steady", "added_per_record_p99_ms")
+    row("  added per record, p99.9, ms", "steady", "added_per_record_p999_ms")
     row("steady CPU, cores (average)", "steady", "cpu_cores")
     row("steady CPU-s per GB", "steady", "cpu_s_per_gb")
     row("steady peak RSS, MB", "steady", "peak_rss_mb")
@@ -780,7 +831,10 @@ def markdown(result: dict) -> str:
               f"the preload of the catch-up topic ran at {fmt(c.get('preload_mb_per_s'))} MB/s. "
               "Latency floor: the same steady records "
               "consumed straight from the source topic at the same time (brokers + clients + "
-              "machine noise, no replication).", "",
+              "machine noise, no replication). Added per record: each measured record's read on "
+              "the target minus its own read from the source topic (paired by partition, offset "
+              "and CreateTime); unlike the difference of two p99s it leaves out what delays both "
+              "reads alike, such as the source broker's pauses.", "",
               "| target (issue 8) | kmirror value | met? |", "|---|---:|---|"]
     for t in result["targets"]:
         met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
@@ -913,6 +967,7 @@ def main(argv: list[str]) -> int:
         tools = Tools(loadgen, env)
         prepare_clusters(tools)
         with tempfile.TemporaryDirectory(prefix="kmirror-bench-work-") as work:
+            a.work = work
             tools.create(tools.src, CATCHUP_TOPIC, a.partitions)
             log(f"preloading {a.records} records ({data_gb:.2f} GB)")
             pre = tools.lg("produce", tools.src, CATCHUP_TOPIC, "-n", str(a.records), "-s",

@@ -453,7 +453,7 @@ int consume(const Args& a, bool latency) {
             lat_ms.push_back(static_cast<float>(static_cast<double>(now_us) / 1000.0 -
                                                 static_cast<double>(ts)));
             if (dump != nullptr) {
-                std::fprintf(dump, "%.3f %.2f %d %" PRId64 "\n",
+                std::fprintf(dump, "%.6f %.2f %d %" PRId64 "\n",
                              static_cast<double>(now_us) / 1e6, lat_ms.back(), m->partition,
                              m->offset);
             }

@@ -24,6 +24,7 @@ constexpr auto kFailureRetryDelay = std::chrono::seconds(5);
 constexpr auto kRevokeFlushTimeout = std::chrono::seconds(30);
 constexpr auto kStopFlushTimeout = std::chrono::seconds(5);
 constexpr auto kLagRefreshInterval = std::chrono::seconds(1);
+constexpr auto kSyncAckWarning = std::chrono::seconds(10);
 constexpr auto kClientServiceInterval = std::chrono::milliseconds(5);
 constexpr const char* kDefaultStatsIntervalMs = "5000";
 
@@ -33,6 +34,10 @@ int64_t record_bytes(const rd_kafka_message_t* m) {
 
 void dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
     static_cast<MirrorSourceTask*>(opaque)->on_delivery(message);
+}
+
+void sync_dr_trampoline(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
+    static_cast<MirrorSourceTask*>(opaque)->on_sync_delivery(message);
 }
 
 int stats_trampoline(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
@@ -201,7 +206,14 @@ Status MirrorSourceTask::open() {
         producers_.push_back(std::move(handle).value());
     }
     if (clients_.offset_syncs_producer) {
-        auto handle = kafka::make_producer(*clients_.offset_syncs_producer);
+        auto conf = kafka::make_conf(*clients_.offset_syncs_producer);
+        if (!conf) {
+            return conf.error();
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf->get(), sync_dr_trampoline);
+        rd_kafka_conf_set_opaque(conf->get(), this);
+        auto handle = kafka::make_client(kafka::ClientType::producer, std::move(conf).value(),
+                                         *clients_.offset_syncs_producer);
         if (!handle) {
             return handle.error();
         }
@@ -468,8 +480,17 @@ void MirrorSourceTask::release(const std::vector<Key>& keys, bool commit) {
                   " record(s) still unacknowledged at release; they will be copied again by the "
                   "next owner");
     }
+    if (pending_commit_) { // released partitions are committed below, or by their next owner
+        auto& offsets = pending_commit_->offsets;
+        offsets.erase(std::remove_if(offsets.begin(), offsets.end(),
+                                     [&](const auto& e) {
+                                         return std::find(keys.begin(), keys.end(), e.first) !=
+                                                keys.end();
+                                     }),
+                      offsets.end());
+    }
     if (commit) {
-        flush_and_commit(true, &started);
+        flush_and_commit(started);
     }
     for (const auto& key : keys) {
         auto it = owned_.find(key);
@@ -836,6 +857,7 @@ void MirrorSourceTask::emit_syncs(const std::string& source_topic, int32_t parti
                           clients_.offset_syncs_topic +
                           "': cannot write offset sync: " + rd_kafka_err2str(err));
             } else {
+                sync_acks_.produced();
                 stats_->offset_syncs_written++;
             }
             break;
@@ -843,46 +865,41 @@ void MirrorSourceTask::emit_syncs(const std::string& source_topic, int32_t parti
     }
 }
 
-void MirrorSourceTask::flush_and_commit(bool sync, const std::vector<Key>* only) {
-    std::vector<Key> keys;
-    if (only != nullptr) {
-        keys = *only;
-    } else {
-        for (const auto& [key, owned] : owned_) {
-            if (by_source_.count({owned.source_topic, owned.partition}) != 0) {
-                keys.push_back(key);
-            }
-        }
+void MirrorSourceTask::on_sync_delivery(const rd_kafka_message_t* report) {
+    sync_acks_.reported(report->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (report->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
+                  clients_.offset_syncs_topic + "' partition " + std::to_string(report->partition) +
+                  ": offset sync not written: " + rd_kafka_err2str(report->err) +
+                  "; progress commit postponed");
     }
+}
+
+// Emits the latest offset sync of each partition (when due) and snapshots the progress to
+// commit once those syncs are written.
+MirrorSourceTask::CommitOffsets
+MirrorSourceTask::emit_progress_syncs(const std::vector<Key>& keys) {
+    CommitOffsets offsets;
     for (const auto& key : keys) {
         Owned& owned = owned_.at(key);
         if (auto point = owned.progress.on_flush()) {
             emit_syncs(owned.source_topic, owned.partition, {*point});
         }
-    }
-    // Progress may only cover records whose offset syncs are durable, so that exact
-    // translation survives a crash.
-    if (sync_producer_) {
-        auto err = rd_kafka_flush(sync_producer_.get(), 10000);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
-                      clients_.offset_syncs_topic +
-                      "': offset syncs not acknowledged yet; progress commit postponed");
-            return;
-        }
-    }
-    auto list = kafka::make_partition_list();
-    std::vector<std::pair<Key, int64_t>> committed;
-    for (const auto& key : keys) {
-        Owned& owned = owned_.at(key);
         if (owned.progress.commit_pending() && owned.progress.next_upstream() >= 0) {
-            auto* e = rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second);
-            e->offset = owned.progress.next_upstream();
-            committed.emplace_back(key, e->offset);
+            offsets.emplace_back(key, owned.progress.next_upstream());
         }
     }
-    if (list->cnt == 0) {
+    return offsets;
+}
+
+void MirrorSourceTask::commit_progress(const CommitOffsets& offsets, bool sync) {
+    if (offsets.empty()) {
         return;
+    }
+    auto list = kafka::make_partition_list(static_cast<int>(offsets.size()));
+    for (const auto& [key, offset] : offsets) {
+        rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
+            offset;
     }
     auto err = rd_kafka_commit(group_.get(), list.get(), sync ? 0 : 1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -890,9 +907,70 @@ void MirrorSourceTask::flush_and_commit(bool sync, const std::vector<Key>* only)
                   settings_.progress_group + "': " + rd_kafka_err2str(err));
         return;
     }
-    for (const auto& [key, offset] : committed) {
-        owned_.at(key).progress.mark_committed(offset);
+    for (const auto& [key, offset] : offsets) {
+        if (auto it = owned_.find(key); it != owned_.end()) {
+            it->second.progress.mark_committed(offset);
+        }
     }
+}
+
+// At a release or stop: waits for the offset syncs, then commits synchronously.
+void MirrorSourceTask::flush_and_commit(const std::vector<Key>& keys) {
+    const auto offsets = emit_progress_syncs(keys);
+    const auto mark = sync_acks_.mark();
+    if (sync_producer_) {
+        auto err = rd_kafka_flush(sync_producer_.get(), 10000);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            sync_acks_.since(mark) != SyncAcks::State::written) {
+            log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
+                      clients_.offset_syncs_topic +
+                      "': offset syncs not acknowledged yet; progress commit postponed");
+            return;
+        }
+    }
+    commit_progress(offsets, true);
+}
+
+// The periodic commit, in two steps that never wait on the task's thread: the snapshot here,
+// the commit in finish_commit() once the offset syncs before it are written.
+void MirrorSourceTask::start_commit() {
+    if (pending_commit_) {
+        return; // the previous snapshot still waits for its offset syncs
+    }
+    std::vector<Key> keys;
+    for (const auto& [key, owned] : owned_) {
+        if (by_source_.count({owned.source_topic, owned.partition}) != 0) {
+            keys.push_back(key);
+        }
+    }
+    auto offsets = emit_progress_syncs(keys);
+    if (offsets.empty()) {
+        return;
+    }
+    pending_commit_ = PendingCommit{std::move(offsets), sync_acks_.mark(), Clock::now()};
+    finish_commit();
+}
+
+void MirrorSourceTask::finish_commit() {
+    if (!pending_commit_) {
+        return;
+    }
+    const auto state =
+        sync_producer_ ? sync_acks_.since(pending_commit_->mark) : SyncAcks::State::written;
+    if (state == SyncAcks::State::waiting) {
+        if (!pending_commit_->warned && Clock::now() - pending_commit_->since > kSyncAckWarning) {
+            pending_commit_->warned = true;
+            log::warn("cluster '" + clients_.offset_syncs_producer->cluster + "' topic '" +
+                      clients_.offset_syncs_topic +
+                      "': " + std::to_string(sync_acks_.outstanding()) +
+                      " offset sync(s) not acknowledged after 10 s; progress commit postponed");
+        }
+        return;
+    }
+    if (state == SyncAcks::State::written) {
+        commit_progress(pending_commit_->offsets, false);
+    }
+    pending_commit_.reset(); // lost: the next interval takes a new snapshot
 }
 
 void MirrorSourceTask::retry_failed_partitions() {
@@ -1213,8 +1291,9 @@ Status MirrorSourceTask::run() {
             outcome = s;
             break;
         }
+        finish_commit();
         if (Clock::now() >= next_commit_) {
-            flush_and_commit(false);
+            start_commit();
             next_commit_ = Clock::now() + settings_.progress_commit_interval;
         }
         if (Clock::now() >= next_lag_refresh_) {

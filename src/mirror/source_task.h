@@ -25,6 +25,7 @@
 #include "mirror/batch_gate.h"
 #include "mirror/mm2_progress.h"
 #include "mirror/progress_tracker.h"
+#include "mirror/sync_acks.h"
 #include "util/result.h"
 
 #include <atomic>
@@ -101,6 +102,7 @@ public:
     // librdkafka callbacks (served from polls on this task's thread).
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void on_delivery(const rd_kafka_message_t* message);
+    void on_sync_delivery(const rd_kafka_message_t* message);
     void on_consumer_stats(std::string_view json);
 
 private:
@@ -147,7 +149,12 @@ private:
     void service(int timeout_ms);
     void emit_syncs(const std::string& source_topic, int32_t partition,
                     const std::vector<SyncPoint>& syncs);
-    void flush_and_commit(bool sync, const std::vector<Key>* only = nullptr);
+    using CommitOffsets = std::vector<std::pair<Key, int64_t>>;
+    CommitOffsets emit_progress_syncs(const std::vector<Key>& keys);
+    void commit_progress(const CommitOffsets& offsets, bool sync);
+    void flush_and_commit(const std::vector<Key>& keys);
+    void start_commit();
+    void finish_commit();
     void retry_failed_partitions();
     void release(const std::vector<Key>& keys, bool commit);
     rd_kafka_t* producer_for(int32_t partition) const {
@@ -184,6 +191,15 @@ private:
     std::optional<TopicMap> new_topics_;
     std::atomic<bool> stop_requested_{false};
     std::chrono::steady_clock::time_point next_commit_{};
+    // The periodic commit's snapshot, committed once the offset syncs before it are written.
+    struct PendingCommit {
+        CommitOffsets offsets;
+        SyncAcks::Mark mark;
+        std::chrono::steady_clock::time_point since;
+        bool warned = false;
+    };
+    std::optional<PendingCommit> pending_commit_;
+    SyncAcks sync_acks_;
     std::chrono::steady_clock::time_point start_retry_at_{};
     std::chrono::steady_clock::time_point next_lag_refresh_{};
     std::chrono::steady_clock::time_point next_client_service_{}; // with the forwarder alone
