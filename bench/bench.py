@@ -64,12 +64,11 @@ tgt.producer.compression.type = {compression}
 # connect-mirror-maker.sh's default is -Xms256M -Xmx2G, but with the seed's tuning (4 tasks x
 # buffer.memory 500 MB) MM2 runs out of heap during the 2M-record catch-up; the seed budgets 4 GB.
 MM2_HEAP = "-Xms1G -Xmx4G"
-# The bench's brokers collect garbage with ZGC (the tests' brokers keep G1, tools/kafka/testbed.py):
-# on 2 shared cores G1's young pauses of the two broker JVMs (5-25 ms, every 1.5-3 s under the
-# steady load) reach about 1 % of the records, so they, not the replicators, made the p99 of a
-# minute. ZGC pauses for well under a millisecond. Both replicators run on the same brokers;
-# --broker-jvm-opts '' restores the test bed's G1. See docs/benchmarks.md.
-BROKER_JVM_OPTS = "-XX:-UseG1GC -XX:-UseSerialGC -XX:+UseZGC -Xms1g -Xmx1g"
+# JVM options the bench adds to the test bed's for its brokers (none: the test bed's G1 with
+# MaxGCPauseMillis=20). On 2 shared cores the brokers' GC makes most of a minute's p99; neither ZGC
+# (its concurrent cycles take the cores for ~250 ms every few seconds) nor a lower pause target
+# (more pauses, more total pause time) did better: docs/benchmarks.md, "Brokers".
+BROKER_JVM_OPTS = ""
 MM2_JVM_OPTS = ["-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                 "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
                 "-XX:MaxInlineLevel=15", "-Djava.awt.headless=true"]
@@ -914,8 +913,9 @@ def main(argv: list[str]) -> int:
                     help="leave client settings at their defaults instead of the seed's mm2-msc tuning")
     ap.add_argument("--mm2-heap", default=MM2_HEAP, help=f"MM2 JVM heap options (default '{MM2_HEAP}')")
     ap.add_argument("--broker-jvm-opts", default=BROKER_JVM_OPTS,
-                    help=f"JVM options added to the test bed's for the brokers (default "
-                         f"'{BROKER_JVM_OPTS}'; '' keeps the test bed's G1)")
+                    help="JVM options added to the test bed's for the brokers (default: none, "
+                         "the test bed's G1), e.g. '-XX:-UseG1GC -XX:-UseSerialGC -XX:+UseZGC "
+                         "-Xms1g -Xmx1g -Xlog:gc:file=/tmp/gc-%%p.log:utctime'")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--build", action="store_true", help="(re)build the binaries first")
     ap.add_argument("--log-dirs", default=os.environ.get("KMIRROR_TESTBED_BASE_DIR", "/dev/shm"),
