@@ -580,16 +580,19 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
                    kmirror: str, rec_bytes: int) -> dict:
     """--runs catch-ups, each by a fresh replicator process on fresh target topics (the figures
     reported are those of the median run by wall throughput; the bed's run-to-run spread is
-    wide), then the steady state on the last run's process."""
-    steady_topic = f"bench-steady-{alias}"
-    tools.create(tools.src, steady_topic, a.partitions)
+    wide), then the steady state on the last run's process: --steady-windows windows, each on
+    fresh topics; the figures reported are those of the median window by p99 (a minute's p99
+    follows that minute's broker pauses)."""
+    steady_topics = [f"bench-steady-{alias}-{k}" for k in range(1, a.steady_windows + 1)]
+    for t in steady_topics:
+        tools.create(tools.src, t, a.partitions)
     res: dict = {"name": name, "catchup_runs": []}
     targets = []
     try:
         for i in range(a.runs):
             last = i == a.runs - 1
             run_alias = alias if last else f"{alias}{i + 1}"
-            topics = f"{CATCHUP_TOPIC}|{steady_topic}" if last else CATCHUP_TOPIC
+            topics = "|".join([CATCHUP_TOPIC, *steady_topics]) if last else CATCHUP_TOPIC
             targets.append(f"{run_alias}.{CATCHUP_TOPIC}")
             catchup, proc, sampler, log_path, props = catchup_run(
                 name, run_alias, topics, a, tools, work, kmirror, rec_bytes)
@@ -603,8 +606,15 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
             f"{[r['mb_per_s'] for r in res['catchup_runs']]}; median {res['catchup']['mb_per_s']}")
         try:
             if a.steady_seconds > 0:
-                res["steady"] = steady_state(name, a, tools, rec_bytes, sampler, steady_topic,
-                                             f"{alias}.{steady_topic}")
+                windows = []
+                for k, t in enumerate(steady_topics, 1):
+                    log(f"{name}: steady window {k} of {len(steady_topics)}")
+                    windows.append(steady_state(name, a, tools, rec_bytes, sampler, t,
+                                                f"{alias}.{t}"))
+                res["steady_windows"] = windows
+                res["steady"] = dict(median_run(windows, "p99_ms"))
+                log(f"{name}: steady p99 of the {len(windows)} window(s): "
+                    f"{[w['p99_ms'] for w in windows]}; median {res['steady']['p99_ms']}")
             if proc.poll() is not None:
                 raise BenchError(f"{name} exited with status {proc.returncode}; "
                                  f"{log_path}:\n{tail(log_path)}")
@@ -613,9 +623,10 @@ def run_replicator(name: str, alias: str, a: argparse.Namespace, tools: Tools, w
             stop_process(proc)
             res["log_tail"] = tail(log_path, 15)
     finally:
-        for t in (*targets, f"{alias}.{steady_topic}"):
+        for t in (*targets, *(f"{alias}.{t}" for t in steady_topics)):
             tools.delete(tools.tgt, t)
-        tools.delete(tools.src, steady_topic)
+        for t in steady_topics:
+            tools.delete(tools.src, t)
     return res
 
 
@@ -776,7 +787,8 @@ def markdown(result: dict) -> str:
         f"({'seed mm2-msc tuning' if p['seed_tuning'] else 'defaults'}). Catch-up figures are "
         f"those of the median of {p.get('runs', 1)} catch-up run(s) by wall throughput, each by a "
         f"fresh replicator process on fresh target topics; the steady state runs on the last "
-        f"one's process. Ceilings are medians of as many runs.",
+        f"one's process, in {p.get('steady_windows', 1)} window(s) on fresh topics, and its "
+        f"figures are those of the median window by p99. Ceilings are medians of as many runs.",
         "",
         "| figure | kmirror | MM2 | kmirror / MM2 |",
         "|---|---:|---:|---:|",
@@ -798,6 +810,9 @@ def markdown(result: dict) -> str:
     row("catch-up peak RSS, MB (highest of the runs)", "catchup", "peak_rss_mb_of_runs")
     lines.append("| catch-up MB/s (wall) of each run | "
                  + " | ".join(", ".join(fmt(r["mb_per_s"]) for r in x.get("catchup_runs", []))
+                              or "—" for x in (km, mm)) + " | |")
+    lines.append("| steady latency p99, ms, of each window | "
+                 + " | ".join(", ".join(fmt(w["p99_ms"]) for w in x.get("steady_windows", []))
                               or "—" for x in (km, mm)) + " | |")
     row("steady latency p50, ms", "steady", "p50_ms")
     row("steady latency p99, ms", "steady", "p99_ms")
@@ -895,6 +910,9 @@ def main(argv: list[str]) -> int:
                     help="codec of the loaded data and of both replicators' producers")
     ap.add_argument("--rate-mbps", type=float, default=10.0, help="steady-state rate (MB/s)")
     ap.add_argument("--steady-seconds", type=int, default=60)
+    ap.add_argument("--steady-windows", type=int, default=3,
+                    help="steady-state windows per replicator, each on fresh topics; the median "
+                         "window by p99 is reported (default 3)")
     ap.add_argument("--warmup-seconds", type=int, default=45,
                     help="steady state: the rate runs this long before the measured seconds "
                          "(records of the warm-up are not measured; fresh broker JVMs take about "
@@ -935,10 +953,12 @@ def main(argv: list[str]) -> int:
         a.warmup_seconds = min(a.warmup_seconds, 5)
     if a.runs < 1:
         raise SystemExit("--runs must be at least 1")
+    if a.steady_windows < 1:
+        raise SystemExit("--steady-windows must be at least 1")
 
     rec_bytes = a.record_size + KEY_BYTES + HEADER_BYTES
     data_gb = a.records * rec_bytes / 1e9
-    steady_gb = a.rate_mbps * (a.warmup_seconds + a.steady_seconds) / 1e3
+    steady_gb = a.rate_mbps * (a.warmup_seconds + a.steady_seconds) / 1e3 * a.steady_windows
     # source: catch-up + steady; target: one replicator's copy at a time (deleted after), x1.1
     need_gb = (2 * data_gb + 2 * steady_gb) * 1.1 + 0.5
     free_gb = shutil.disk_usage(a.log_dirs).free / 1e9
@@ -964,6 +984,7 @@ def main(argv: list[str]) -> int:
         "params": {"records": a.records, "record_size": a.record_size, "record_bytes": rec_bytes,
                    "partitions": a.partitions, "compression": a.compression,
                    "rate_mbps": a.rate_mbps, "steady_seconds": a.steady_seconds,
+                   "steady_windows": a.steady_windows,
                    "warmup_seconds": a.warmup_seconds, "runs": a.runs,
                    "mm2_heap": a.mm2_heap, "seed_tuning": not a.no_seed_tuning,
                    "broker_jvm_opts": a.broker_jvm_opts,
