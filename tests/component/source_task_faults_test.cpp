@@ -288,6 +288,101 @@ TEST_P(SourceTaskFaults, StopAndRestartMidCopyKeepsEveryRecordOnce) {
 
 // A target that refuses the forwarder a producer id (here: not authorized, once) gets every
 // partition copied record by record instead; nothing stalls.
+// Committed progress of the task's group on the target, per partition (-1: none).
+std::map<int32_t, int64_t> committed_progress(const Fixture& f, const std::string& topic,
+                                              int partitions) {
+    kafka::Settings s = quiet(f.target.bootstraps());
+    s.emplace_back("group.id", f.settings.progress_group);
+    auto reader = kafka::make_consumer({"mock", "test-progress-reader", s});
+    EXPECT_TRUE(reader.ok());
+    auto list = kafka::make_partition_list();
+    for (int p = 0; p < partitions; ++p) {
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+    }
+    std::map<int32_t, int64_t> out;
+    if (rd_kafka_committed(reader->get(), list.get(), 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < list->cnt; ++i) {
+            out[list->elems[i].partition] = list->elems[i].offset;
+        }
+    }
+    kafka::close_consumer(reader.value());
+    return out;
+}
+
+// The periodic progress commit waits for the offset syncs before it (exact translation must
+// survive a crash), but not on the task's thread: with the offset-syncs cluster down, copying
+// goes on at full speed and nothing is committed; once the syncs are written, the progress is
+// committed while the task runs (ADR 0008).
+TEST_P(SourceTaskFaults, ProgressCommitWaitsForOffsetSyncsWithoutStoppingTheCopy) {
+    Fixture f(GetParam());
+    MockCluster syncs{1};
+    const std::string topic = "orders";
+    const std::string syncs_topic = "mm2-offset-syncs.target.internal";
+    rd_kafka_mock_topic_create(f.source.get(), topic.c_str(), 3, 1);
+    rd_kafka_mock_topic_create(f.target.get(), topic.c_str(), 3, 3);
+    rd_kafka_mock_topic_create(syncs.get(), syncs_topic.c_str(), 1, 1);
+    f.clients.offset_syncs_producer = kafka::ClientSpec{"syncs",
+                                                        "offset-syncs-producer",
+                                                        {{"bootstrap.servers", syncs.bootstraps()},
+                                                         {"log_level", "0"},
+                                                         {"enable.idempotence", "true"},
+                                                         {"acks", "all"},
+                                                         {"linger.ms", "5"},
+                                                         {"retry.backoff.ms", "20"}}};
+    f.clients.offset_syncs_topic = syncs_topic;
+    produce_values(f.source.bootstraps(), topic, 3, 100);
+    rd_kafka_mock_broker_set_down(syncs.get(), 1);
+
+    auto stats = std::make_shared<SourceTaskStats>();
+    auto task = MirrorSourceTask::create(f.settings, f.clients, stats);
+    ASSERT_TRUE(task.ok()) << task.error().message;
+    (*task)->set_topics({{topic, TopicMapping{topic, 3}}});
+    std::map<int32_t, int64_t> while_down;
+    std::map<int32_t, int64_t> after_up;
+    int phase = 0; // 0: first half copying, 1: second half copying, 2: syncs cluster up again
+    auto outcome = run_task(
+        **task,
+        [&] {
+            if (phase == 0) {
+                if (stats->records_copied.load() < 300) {
+                    return false;
+                }
+                // Commit intervals (200 ms) pass with progress to commit and its offset syncs
+                // unwritten; then more records come.
+                std::this_thread::sleep_for(500ms); // the task runs meanwhile
+                produce_values(f.source.bootstraps(), topic, 3, 100);
+                phase = 1;
+            }
+            if (phase == 1) {
+                if (stats->records_copied.load() < 600) {
+                    return false;
+                }
+                std::this_thread::sleep_for(1s); // several more intervals
+                while_down = committed_progress(f, topic, 3);
+                rd_kafka_mock_broker_set_up(syncs.get(), 1);
+                phase = 2;
+            }
+            after_up = committed_progress(f, topic, 3);
+            for (int p = 0; p < 3; ++p) {
+                if (after_up[p] != 200) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        6s, 100ms);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+    // A wait for the syncs on the task's thread (the flush it replaced timed out after 10 s)
+    // holds the second half back past the deadline.
+    ASSERT_EQ(phase, 2) << stats->records_copied.load() << " of 600 records copied";
+    for (int p = 0; p < 3; ++p) {
+        EXPECT_LT(while_down[p], 0) << "partition " << p << ": progress " << while_down[p]
+                                    << " committed before its offset syncs were written";
+        EXPECT_EQ(after_up[p], 200) << "partition " << p;
+    }
+    EXPECT_GT(stats->offset_syncs_written.load(), 0u);
+}
+
 TEST(SourceTaskFaultsBatches, ProducerIdRefusedMeansRecordByRecord) {
     Fixture f(true);
     const std::string topic = "refunds";
