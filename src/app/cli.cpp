@@ -2,6 +2,7 @@
 
 #include "app/offsets_command.h"
 #include "app/run_command.h"
+#include "app/verify_command.h"
 #include "app/worker_command.h"
 #include "util/log.h"
 
@@ -33,6 +34,11 @@ Usage:
         Per consumer group and partition of every enabled flow: the source committed
         offset, its translation to the target (and whether it is exact), the target
         group's committed offset, and the lag on each side.
+  kmirror verify <mm2.properties> [--topics REGEX] [--timeout SECONDS]
+        Per replicated partition of every enabled flow: did every source record
+        arrive on the target, in order (key, value, headers, timestamp)? Reports
+        missing records, the tail not copied yet, duplicates and records not from
+        the source. Exit 0 only when every record arrived.
   kmirror --version
   kmirror --help
 
@@ -63,6 +69,9 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "offsets") {
         return offsets_command(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (args[0] == "verify") {
+        return verify_command(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     std::fprintf(stderr, "kmirror: unknown command '%s' (try 'kmirror --help')\n", args[0].c_str());
     return 2;

@@ -18,16 +18,24 @@ Result<PartitionReader> PartitionReader::create(kafka::ClientSpec spec, std::str
     }
     r.consumer_ = std::move(consumer).value();
     r.spec_ = std::move(spec);
-    r.topic_ = std::move(topic);
-    r.partition_ = partition;
-    auto list = kafka::make_partition_list(1);
-    rd_kafka_topic_partition_list_add(list.get(), r.topic_.c_str(), partition)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
-    if (auto err = rd_kafka_assign(r.consumer_.get(), list.get()); err) {
-        return make_error("cluster '" + r.spec_.cluster + "' topic '" + r.topic_ +
-                          "': cannot read: " + rd_kafka_err2str(err));
+    if (auto s = r.reassign(std::move(topic), partition); !s) {
+        return s.error();
     }
     return r;
+}
+
+Status PartitionReader::reassign(std::string topic, int32_t partition) {
+    topic_ = std::move(topic);
+    partition_ = partition;
+    position_ = 0;
+    auto list = kafka::make_partition_list(1);
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    if (auto err = rd_kafka_assign(consumer_.get(), list.get()); err) {
+        return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ +
+                          "': cannot read: " + rd_kafka_err2str(err));
+    }
+    return {};
 }
 
 PartitionReader::~PartitionReader() {
@@ -37,7 +45,14 @@ PartitionReader::~PartitionReader() {
     }
 }
 
-Status PartitionReader::handle_message(const rd_kafka_message_t* m, const Handler& handler) {
+PartitionReader::MessageHandler PartitionReader::key_value(const Handler& handler) {
+    return [&handler](const rd_kafka_message_t& m) {
+        handler(std::string_view(static_cast<const char*>(m.key), m.key_len),
+                std::string_view(static_cast<const char*>(m.payload), m.len), m.offset);
+    };
+}
+
+Status PartitionReader::handle_message(const rd_kafka_message_t* m, const MessageHandler& handler) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         position_ = std::max(position_, m->offset);
         return {};
@@ -46,17 +61,23 @@ Status PartitionReader::handle_message(const rd_kafka_message_t* m, const Handle
         m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
         return {}; // not created yet: empty
     }
+    if (m->partition != partition_ || m->rkt == nullptr || rd_kafka_topic_name(m->rkt) != topic_) {
+        return {}; // fetched for an earlier assignment (reassign)
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ + "' partition " +
                           std::to_string(partition_) + ": " + rd_kafka_message_errstr(m));
     }
-    handler(std::string_view(static_cast<const char*>(m->key), m->key_len),
-            std::string_view(static_cast<const char*>(m->payload), m->len), m->offset);
+    handler(*m);
     position_ = m->offset + 1;
     return {};
 }
 
 Status PartitionReader::poll(const Handler& handler, std::chrono::milliseconds wait) {
+    return poll(key_value(handler), wait);
+}
+
+Status PartitionReader::poll(const MessageHandler& handler, std::chrono::milliseconds wait) {
     auto deadline = Clock::now() + wait;
     int budget = 10000; // bounded batch per call
     for (;;) {
@@ -80,6 +101,11 @@ Status PartitionReader::poll(const Handler& handler, std::chrono::milliseconds w
 }
 
 Result<bool> PartitionReader::read_to_end(const Handler& handler,
+                                          std::chrono::milliseconds timeout) {
+    return read_to_end(key_value(handler), timeout);
+}
+
+Result<bool> PartitionReader::read_to_end(const MessageHandler& handler,
                                           std::chrono::milliseconds timeout) {
     int64_t low = 0;
     int64_t high = 0;

@@ -19,6 +19,8 @@ class PartitionReader {
 public:
     using Handler =
         std::function<void(std::string_view key, std::string_view value, int64_t offset)>;
+    // The whole message (headers, timestamp, null key or value).
+    using MessageHandler = std::function<void(const rd_kafka_message_t& message)>;
 
     // `spec` must be a consumer spec; group.id, auto commit and EOF settings are forced here.
     static Result<PartitionReader> create(kafka::ClientSpec spec, std::string topic,
@@ -27,18 +29,25 @@ public:
     PartitionReader& operator=(PartitionReader&&) noexcept = default;
     ~PartitionReader();
 
+    // Reads another partition from its beginning with the same consumer (a consumer costs a
+    // connection set-up and up to a second to destroy).
+    Status reassign(std::string topic, int32_t partition);
+
     // Reads until the high watermark taken now; false when the timeout passed first (what was
     // read so far was handled). A missing topic counts as empty.
     Result<bool> read_to_end(const Handler& handler, std::chrono::milliseconds timeout);
+    Result<bool> read_to_end(const MessageHandler& handler, std::chrono::milliseconds timeout);
     // Handles whatever arrives within `wait` (at most one poll round).
     Status poll(const Handler& handler, std::chrono::milliseconds wait);
+    Status poll(const MessageHandler& handler, std::chrono::milliseconds wait);
 
     const std::string& topic() const { return topic_; }
     int64_t position() const { return position_; }
 
 private:
     PartitionReader() = default;
-    Status handle_message(const rd_kafka_message_t* m, const Handler& handler);
+    Status handle_message(const rd_kafka_message_t* m, const MessageHandler& handler);
+    static MessageHandler key_value(const Handler& handler);
 
     kafka::ClientSpec spec_;
     kafka::HandlePtr consumer_;

@@ -1,0 +1,192 @@
+#include "app/verify_command.h"
+
+#include "config/connector_config.h"
+#include "config/mm2_config.h"
+#include "mirror/verify.h"
+#include "util/log.h"
+#include "util/properties.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace kmirror::app {
+namespace {
+
+std::string join(const std::vector<int64_t>& offsets) {
+    std::string out;
+    for (auto o : offsets) {
+        out += (out.empty() ? "" : ", ") + std::to_string(o);
+    }
+    return out;
+}
+
+std::string more(int64_t total, size_t shown) {
+    return total > static_cast<int64_t>(shown) ? ", ..." : "";
+}
+
+// The lines under a partition's row that say what is wrong and where.
+void print_details(const std::string& flow, const mirror::PartitionCheck& c) {
+    const auto& m = c.match;
+    const std::string where = "  " + flow + " " + c.source_topic + "-" +
+                              std::to_string(c.partition) + " -> " + c.target_topic + ": ";
+    if (m.missing > 0) {
+        std::string ranges;
+        int64_t shown = 0; // records in the ranges shown
+        for (const auto& r : m.missing_ranges) {
+            ranges += (ranges.empty() ? "" : ", ") + std::to_string(r.first) +
+                      (r.first == r.last ? "" : "-" + std::to_string(r.last));
+            shown += r.last - r.first + 1;
+        }
+        std::printf("%smissing %lld record(s) at source offsets %s%s\n", where.c_str(),
+                    static_cast<long long>(m.missing), ranges.c_str(),
+                    shown < m.missing ? ", ..." : "");
+    }
+    if (m.not_copied > 0) {
+        std::printf("%s%lld record(s) not copied yet, from source offset %lld\n", where.c_str(),
+                    static_cast<long long>(m.not_copied),
+                    static_cast<long long>(m.first_not_copied));
+    }
+    if (m.duplicates > 0) {
+        std::printf("%s%lld duplicate(s) at target offsets %s%s\n", where.c_str(),
+                    static_cast<long long>(m.duplicates), join(m.duplicate_offsets).c_str(),
+                    more(m.duplicates, m.duplicate_offsets.size()).c_str());
+    }
+    if (m.foreign > 0) {
+        std::printf("%s%lld record(s) not from the source (written to the target directly, or "
+                    "compacted or deleted on the source) at target offsets %s%s\n",
+                    where.c_str(), static_cast<long long>(m.foreign),
+                    join(m.foreign_offsets).c_str(),
+                    more(m.foreign, m.foreign_offsets.size()).c_str());
+    }
+}
+
+} // namespace
+
+int verify_command(const std::vector<std::string>& args) {
+    std::string file;
+    std::optional<mirror::JavaRegex> only;
+    std::chrono::seconds timeout{300};
+    for (size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--topics" && has_value) {
+            auto regex = mirror::JavaRegex::compile(args[++i]);
+            if (!regex) {
+                std::fprintf(stderr, "kmirror verify: --topics: %s\n",
+                             regex.error().message.c_str());
+                return 2;
+            }
+            only.emplace(std::move(regex).value());
+        } else if (args[i] == "--timeout" && has_value) {
+            const std::string& v = args[++i];
+            char* end = nullptr;
+            const long seconds = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || seconds <= 0) {
+                std::fprintf(stderr,
+                             "kmirror verify: --timeout: expected a positive number of seconds, "
+                             "got '%s'\n",
+                             v.c_str());
+                return 2;
+            }
+            timeout = std::chrono::seconds(seconds);
+        } else if (args[i].rfind("--", 0) == 0) {
+            std::fprintf(stderr, "kmirror verify: unknown option '%s'\n", args[i].c_str());
+            return 2;
+        } else if (file.empty()) {
+            file = args[i];
+        } else {
+            std::fprintf(stderr, "kmirror verify: unexpected argument '%s'\n", args[i].c_str());
+            return 2;
+        }
+    }
+    if (file.empty()) {
+        std::fputs("kmirror verify: missing the mm2.properties file argument\n", stderr);
+        return 2;
+    }
+    log::set_level(log::Level::warn);
+    auto props = Properties::load_file(file);
+    if (!props) {
+        std::fprintf(stderr, "kmirror verify: %s\n", props.error().message.c_str());
+        return 2;
+    }
+    auto dedicated = config::build_dedicated_config(*props);
+    if (!dedicated) {
+        std::fprintf(stderr, "kmirror verify: %s\n", dedicated.error().message.c_str());
+        return 2;
+    }
+    std::vector<mirror::FlowVerifier> flows;
+    for (const auto& fc : dedicated->flows) {
+        auto settings = config::parse_mirror_source(fc.connector);
+        if (!settings) {
+            std::fprintf(stderr, "kmirror verify: flow %s->%s: %s\n", fc.source.c_str(),
+                         fc.target.c_str(), settings.error().message.c_str());
+            return 2;
+        }
+        auto verifier = mirror::FlowVerifier::create(*settings);
+        if (!verifier) {
+            std::fprintf(stderr, "kmirror verify: flow %s->%s: %s\n", fc.source.c_str(),
+                         fc.target.c_str(), verifier.error().message.c_str());
+            return 2;
+        }
+        flows.push_back(std::move(verifier).value());
+    }
+
+    int64_t partitions = 0;
+    int64_t incomplete = 0;
+    int64_t failed = 0;
+    int64_t records = 0;
+    std::printf("%-8s %-32s %5s %10s %10s %10s %8s %10s %10s %8s %s\n", "FLOW", "TOPIC", "PART",
+                "SOURCE", "TARGET", "MATCHED", "MISSING", "NOT-COPIED", "DUPLICATES", "FOREIGN",
+                "RESULT");
+    for (auto& flow : flows) {
+        auto topics = flow.topics(only ? &*only : nullptr);
+        if (!topics) {
+            std::fprintf(stderr, "kmirror verify: flow %s: %s\n", flow.name().c_str(),
+                         topics.error().message.c_str());
+            ++failed;
+            continue;
+        }
+        for (const auto& [topic, count] : *topics) {
+            for (int32_t p = 0; p < count; ++p) {
+                ++partitions;
+                auto c = flow.check(topic, p, timeout);
+                if (!c) {
+                    std::fprintf(stderr, "kmirror verify: flow %s: %s\n", flow.name().c_str(),
+                                 c.error().message.c_str());
+                    ++failed;
+                    continue;
+                }
+                const auto& m = c->match;
+                records += c->source_records;
+                if (!m.complete()) {
+                    ++incomplete;
+                }
+                std::printf("%-8s %-32s %5d %10lld %10lld %10lld %8lld %10lld %10lld %8lld %s\n",
+                            flow.name().c_str(), topic.c_str(), p,
+                            static_cast<long long>(c->source_records),
+                            static_cast<long long>(c->target_records),
+                            static_cast<long long>(m.matched), static_cast<long long>(m.missing),
+                            static_cast<long long>(m.not_copied),
+                            static_cast<long long>(m.duplicates), static_cast<long long>(m.foreign),
+                            m.complete() ? "complete" : "INCOMPLETE");
+                print_details(flow.name(), *c);
+            }
+        }
+    }
+    if (failed > 0) {
+        std::printf("%lld of %lld partition(s) could not be read (see above)\n",
+                    static_cast<long long>(failed), static_cast<long long>(partitions));
+        return 1;
+    }
+    if (incomplete > 0) {
+        std::printf("%lld of %lld partition(s) incomplete\n", static_cast<long long>(incomplete),
+                    static_cast<long long>(partitions));
+        return 1;
+    }
+    std::printf("every record arrived: %lld record(s) in %lld partition(s)\n",
+                static_cast<long long>(records), static_cast<long long>(partitions));
+    return 0;
+}
+
+} // namespace kmirror::app
