@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include "app/cutover_command.h"
 #include "app/offsets_command.h"
 #include "app/run_command.h"
 #include "app/verify_command.h"
@@ -39,6 +40,11 @@ Usage:
         arrive on the target, in order (key, value, headers, timestamp)? Reports
         missing records, the tail not copied yet, duplicates and records not from
         the source. Exit 0 only when every record arrived.
+  kmirror cutover <mm2.properties> --group GROUP [--group GROUP...] [--commit]
+        Guided move of consumer groups to the target: checks that the group's
+        consumers are stopped on the source and absent on the target and that every
+        committed position is replicated, shows the translated positions, and with
+        --commit commits them on the target (never backwards) and reads them back.
   kmirror --version
   kmirror --help
 
@@ -69,6 +75,9 @@ int main(int argc, char** argv) {
     }
     if (args[0] == "offsets") {
         return offsets_command(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (args[0] == "cutover") {
+        return cutover_command(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     if (args[0] == "verify") {
         return verify_command(std::vector<std::string>(args.begin() + 1, args.end()));

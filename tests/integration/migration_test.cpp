@@ -1,6 +1,11 @@
-// `kmirror verify` against real brokers: after kmirror copied a topic every record is found; on a
-// target topic written by hand, each kind of difference is reported where it is and the exit
-// code says the copy is incomplete.
+// The migration tools against real brokers:
+//   * `kmirror verify`: after kmirror copied a topic every record is found; on a target topic
+//     written by hand, each kind of difference is reported where it is and the exit code says
+//     the copy is incomplete;
+//   * `kmirror cutover`: a stopped group is committed on the target at its exact position, once,
+//     and a group whose position is not replicated yet is blocked.
+#include "kafka/admin.h"
+#include "support/kafka_ops.h"
 #include "support/testbed.h"
 
 #include <chrono>
@@ -41,16 +46,16 @@ std::string write_mm2(const Aliases& a, const std::string& topics) {
         << "offset-syncs.topic.replication.factor = 1\n"
         << "checkpoints.topic.replication.factor = 1\n"
         << "heartbeats.topic.replication.factor = 1\n"
-        << "emit.checkpoints.enabled = false\n"
         << "sync.topic.acls.enabled = false\n"
         << "admin.timeout.ms = 10000\n"
         << "kmirror.progress.group.id = " << unique_name("kmirror-progress") << "\n";
     return path;
 }
 
-// The words of the table row of `topic`-`partition` in `kmirror verify`'s output.
-std::vector<std::string> row_of(const std::string& output, const std::string& topic,
-                                int partition) {
+// The words of the table row of `topic`-`partition` in `kmirror verify`'s output (11 words:
+// flow first) or `kmirror cutover`'s (8 words: topic first).
+std::vector<std::string> row_of(const std::string& output, const std::string& topic, int partition,
+                                size_t words_in_row = 11) {
     std::istringstream lines(output);
     std::string line;
     while (std::getline(lines, line)) {
@@ -59,22 +64,37 @@ std::vector<std::string> row_of(const std::string& output, const std::string& to
         for (std::string s; words >> s;) {
             w.push_back(s);
         }
-        if (w.size() == 11 && w[1] == topic && w[2] == std::to_string(partition)) {
+        const size_t at = words_in_row == 11 ? 1 : 0; // the topic's column
+        if (w.size() == words_in_row && w[at] == topic && w[at + 1] == std::to_string(partition)) {
             return w;
         }
     }
     return {};
 }
 
-struct Verified {
+struct Ran {
     std::optional<int> exit_code;
     std::string output;
 };
 
-Verified run_verify(const std::vector<std::string>& args) {
+Ran run_kmirror(const std::vector<std::string>& args) {
     ChildProcess proc(KMIRROR_BINARY, args);
     auto code = proc.wait_for(120s);
     return {code, proc.log()};
+}
+
+// True once `topic` on the target holds `count` records.
+bool target_holds(const std::string& topic, size_t count) {
+    try {
+        return consume_all(plaintext_settings(target_cluster()), topic, 10s).size() == count;
+    } catch (const std::exception&) {
+        return false; // not created yet
+    }
+}
+
+void stop(ChildProcess& proc) {
+    proc.signal(SIGTERM);
+    ASSERT_EQ(proc.wait_for(20s), std::optional<int>(0)) << proc.log();
 }
 
 TEST(Verify, EveryRecordArrivedAfterKmirrorCopiedThem) {
@@ -87,22 +107,12 @@ TEST(Verify, EveryRecordArrivedAfterKmirrorCopiedThem) {
     const auto mm2 = write_mm2(a, topic);
     {
         ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
-        ASSERT_TRUE(eventually(
-            [&] {
-                try {
-                    return consume_all(plaintext_settings(target_cluster()), remote, 10s).size() ==
-                           written.size();
-                } catch (const std::exception&) {
-                    return false; // not created yet
-                }
-            },
-            60s))
+        ASSERT_TRUE(eventually([&] { return target_holds(remote, written.size()); }, 60s))
             << proc.log();
-        proc.signal(SIGTERM);
-        ASSERT_EQ(proc.wait_for(20s), std::optional<int>(0)) << proc.log();
+        stop(proc);
     }
 
-    const auto v = run_verify({"verify", mm2, "--topics", topic});
+    const auto v = run_kmirror({"verify", mm2, "--topics", topic});
     ASSERT_EQ(v.exit_code, std::optional<int>(0)) << v.output;
     int64_t matched = 0;
     for (int p = 0; p < 2; ++p) {
@@ -159,7 +169,7 @@ TEST(Verify, ReportsMissingNotCopiedDuplicateAndForeignRecordsWhereTheyAre) {
     ASSERT_EQ(produce(tgt, remote, target).size(), 84u);
 
     const auto mm2 = write_mm2(a, topic);
-    const auto v = run_verify({"verify", mm2, "--topics", topic});
+    const auto v = run_kmirror({"verify", mm2, "--topics", topic});
     EXPECT_EQ(v.exit_code, std::optional<int>(1)) << v.output;
     EXPECT_EQ(row_of(v.output, topic, 0),
               (std::vector<std::string>{a.source + "->" + a.target, topic, "0", "100", "84", "79",
@@ -181,14 +191,78 @@ TEST(Verify, ReportsMissingNotCopiedDuplicateAndForeignRecordsWhereTheyAre) {
 
 TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
     const auto mm2 = write_mm2(unique_aliases(), "none");
-    const auto timeout = run_verify({"verify", mm2, "--timeout", "soon"});
+    const auto timeout = run_kmirror({"verify", mm2, "--timeout", "soon"});
     EXPECT_EQ(timeout.exit_code, std::optional<int>(2)) << timeout.output;
     EXPECT_NE(timeout.output.find("--timeout: expected a positive number of seconds, got 'soon'"),
               std::string::npos)
         << timeout.output;
-    const auto regex = run_verify({"verify", mm2, "--topics", "orders("});
+    const auto regex = run_kmirror({"verify", mm2, "--topics", "orders("});
     EXPECT_EQ(regex.exit_code, std::optional<int>(2)) << regex.output;
     EXPECT_NE(regex.output.find("--topics"), std::string::npos) << regex.output;
+}
+
+// A group stopped on the source at 60 of 100 records: checked, shown at its exact position,
+// committed on the target and read back; a second run finds it there. A group whose position the
+// flow has not copied yet (kmirror stopped, 50 more records) is blocked with the reason.
+TEST(Cutover, MovesAStoppedGroupToItsExactPositionOnTheTargetAndBlocksOneNotReplicatedYet) {
+    const auto a = unique_aliases();
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = unique_name("co-orders");
+    const std::string remote = a.source + "." + topic;
+    const std::string group = unique_name("co-app");
+    const std::string late = unique_name("co-late");
+    create_topic(src, topic, 1);
+    ASSERT_EQ(produce(src, topic, make_records(100, 1, "cutover")).size(), 100u);
+    commit_group_offsets(source_cluster(), group, {{{topic, 0}, 60}});
+    const auto mm2 = write_mm2(a, topic);
+
+    ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
+    ASSERT_TRUE(eventually([&] { return target_holds(remote, 100); }, 60s)) << proc.log();
+    Ran dry;
+    ASSERT_TRUE(eventually(
+        [&] {
+            dry = run_kmirror({"cutover", mm2, "--group", group});
+            return dry.exit_code == std::optional<int>(0);
+        },
+        30s))
+        << dry.output << proc.log();
+    EXPECT_EQ(row_of(dry.output, topic, 0, 8),
+              (std::vector<std::string>{topic, "0", "60", remote, "60", "yes", "-", "commit"}))
+        << dry.output;
+    EXPECT_NE(dry.output.find("is ready: run again with --commit"), std::string::npos)
+        << dry.output;
+    const std::vector<kafka::TopicPartitionKey> partitions = {{remote, 0}};
+    auto before = admin_for(target_cluster()).list_consumer_group_offsets(group, 10s, &partitions);
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_TRUE(before->empty()) << "a dry run committed something";
+
+    const auto moved = run_kmirror({"cutover", mm2, "--group", group, "--commit"});
+    ASSERT_EQ(moved.exit_code, std::optional<int>(0)) << moved.output;
+    EXPECT_NE(moved.output.find("moved: its positions are committed on the target"),
+              std::string::npos)
+        << moved.output;
+    auto after = admin_for(target_cluster()).list_consumer_group_offsets(group, 10s, &partitions);
+    ASSERT_TRUE(after) << after.error().message;
+    ASSERT_EQ(after->count({remote, 0}), 1u);
+    EXPECT_EQ(after->at({remote, 0}).offset, 60);
+
+    const auto again = run_kmirror({"cutover", mm2, "--group", group});
+    EXPECT_EQ(again.exit_code, std::optional<int>(0)) << again.output;
+    EXPECT_EQ(row_of(again.output, topic, 0, 8).back(), "already-there") << again.output;
+    stop(proc);
+
+    ASSERT_EQ(produce(src, topic, make_records(50, 1, "cutover-late")).size(), 50u);
+    commit_group_offsets(source_cluster(), late, {{{topic, 0}, 130}});
+    const auto blocked = run_kmirror({"cutover", mm2, "--group", late, "--commit"});
+    EXPECT_EQ(blocked.exit_code, std::optional<int>(1)) << blocked.output;
+    EXPECT_NE(
+        blocked.output.find("BLOCKED: " + topic + "-0: committed offset 130 is not replicated yet"),
+        std::string::npos)
+        << blocked.output;
+    auto untouched =
+        admin_for(target_cluster()).list_consumer_group_offsets(late, 10s, &partitions);
+    ASSERT_TRUE(untouched) << untouched.error().message;
+    EXPECT_TRUE(untouched->empty()) << "a blocked group was committed";
 }
 
 } // namespace
