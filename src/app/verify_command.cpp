@@ -136,7 +136,7 @@ int verify_command(const std::vector<std::string>& args) {
     int64_t incomplete = 0;
     int64_t failed = 0;
     int64_t records = 0;
-    std::printf("%-8s %-32s %5s %10s %10s %10s %8s %10s %10s %8s %s\n", "FLOW", "TOPIC", "PART",
+    std::printf("%-16s %-32s %5s %10s %10s %10s %8s %10s %10s %8s %s\n", "FLOW", "TOPIC", "PART",
                 "SOURCE", "TARGET", "MATCHED", "MISSING", "NOT-COPIED", "DUPLICATES", "FOREIGN",
                 "RESULT");
     for (auto& flow : flows) {
@@ -162,7 +162,7 @@ int verify_command(const std::vector<std::string>& args) {
                 if (!m.complete()) {
                     ++incomplete;
                 }
-                std::printf("%-8s %-32s %5d %10lld %10lld %10lld %8lld %10lld %10lld %8lld %s\n",
+                std::printf("%-16s %-32s %5d %10lld %10lld %10lld %8lld %10lld %10lld %8lld %s\n",
                             flow.name().c_str(), topic.c_str(), p,
                             static_cast<long long>(c->source_records),
                             static_cast<long long>(c->target_records),
