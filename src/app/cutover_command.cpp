@@ -1,5 +1,6 @@
 #include "app/cutover_command.h"
 
+#include "app/tool_args.h"
 #include "config/checkpoint_config.h"
 #include "config/mm2_config.h"
 #include "kafka/admin.h"
@@ -136,42 +137,19 @@ Status commit_plan(const FlowClients& f, const mirror::CutoverPlan& plan) {
 } // namespace
 
 int cutover_command(const std::vector<std::string>& args) {
-    std::string file;
-    std::vector<std::string> groups;
-    bool commit = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--group" && i + 1 < args.size()) {
-            groups.push_back(args[++i]);
-        } else if (args[i] == "--commit") {
-            commit = true;
-        } else if (args[i].rfind("--", 0) == 0) {
-            std::fprintf(stderr, "kmirror cutover: unknown option '%s'\n", args[i].c_str());
-            return 2;
-        } else if (file.empty()) {
-            file = args[i];
-        } else {
-            std::fprintf(stderr, "kmirror cutover: unexpected argument '%s'\n", args[i].c_str());
-            return 2;
-        }
-    }
-    if (file.empty()) {
-        std::fputs("kmirror cutover: missing the mm2.properties file argument\n", stderr);
+    auto parsed = parse_tool_args("cutover", args, {"--group"}, {"--commit"});
+    if (!parsed) {
         return 2;
     }
+    const auto groups = parsed->values["--group"];
+    const bool commit = parsed->flags.count("--commit") != 0;
     if (groups.empty()) {
         std::fputs("kmirror cutover: --group: expected at least one consumer group to move\n",
                    stderr);
         return 2;
     }
-    log::set_level(log::Level::warn);
-    auto props = Properties::load_file(file);
-    if (!props) {
-        std::fprintf(stderr, "kmirror cutover: %s\n", props.error().message.c_str());
-        return 2;
-    }
-    auto dedicated = config::build_dedicated_config(*props);
+    auto dedicated = load_tool_flows("cutover", parsed->file);
     if (!dedicated) {
-        std::fprintf(stderr, "kmirror cutover: %s\n", dedicated.error().message.c_str());
         return 2;
     }
     std::vector<FlowClients> flows;

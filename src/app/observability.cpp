@@ -49,8 +49,8 @@ ObservabilityServer::start(const http::Listener& listener, metrics::Registry& re
     std::unique_ptr<ObservabilityServer> s(new ObservabilityServer(registry));
     auto* self = s.get();
     s->server_.get("/metrics", [self](const http::Request&) {
-        return http::Response{200, metrics::kExpositionContentType, self->registry_.exposition(),
-                              {}};
+        return http::Response{
+            200, metrics::kExpositionContentType, self->registry_.exposition(), {}};
     });
     s->server_.get("/health", [self](const http::Request&) { return self->health(); });
     if (auto started = s->server_.start(listener); !started) {

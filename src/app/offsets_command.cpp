@@ -1,5 +1,6 @@
 #include "app/offsets_command.h"
 
+#include "app/tool_args.h"
 #include "config/checkpoint_config.h"
 #include "config/mm2_config.h"
 #include "mirror/checkpoint_task.h"
@@ -33,34 +34,13 @@ const char* kind_text(const mirror::Translation& t) {
 } // namespace
 
 int offsets_command(const std::vector<std::string>& args) {
-    std::string file;
-    std::string group;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--group" && i + 1 < args.size()) {
-            group = args[++i];
-        } else if (args[i].rfind("--", 0) == 0) {
-            std::fprintf(stderr, "kmirror offsets: unknown option '%s'\n", args[i].c_str());
-            return 2;
-        } else if (file.empty()) {
-            file = args[i];
-        } else {
-            std::fprintf(stderr, "kmirror offsets: unexpected argument '%s'\n", args[i].c_str());
-            return 2;
-        }
-    }
-    if (file.empty()) {
-        std::fputs("kmirror offsets: missing the mm2.properties file argument\n", stderr);
+    auto parsed = parse_tool_args("offsets", args, {"--group"});
+    if (!parsed) {
         return 2;
     }
-    log::set_level(log::Level::warn);
-    auto props = Properties::load_file(file);
-    if (!props) {
-        std::fprintf(stderr, "kmirror offsets: %s\n", props.error().message.c_str());
-        return 2;
-    }
-    auto dedicated = config::build_dedicated_config(*props);
+    const std::string group = parsed->value("--group");
+    auto dedicated = load_tool_flows("offsets", parsed->file);
     if (!dedicated) {
-        std::fprintf(stderr, "kmirror offsets: %s\n", dedicated.error().message.c_str());
         return 2;
     }
     int status = 0;

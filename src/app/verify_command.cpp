@@ -1,5 +1,6 @@
 #include "app/verify_command.h"
 
+#include "app/tool_args.h"
 #include "config/connector_config.h"
 #include "config/mm2_config.h"
 #include "mirror/verify.h"
@@ -65,54 +66,34 @@ void print_details(const std::string& flow, const mirror::PartitionCheck& c) {
 } // namespace
 
 int verify_command(const std::vector<std::string>& args) {
-    std::string file;
+    auto parsed = parse_tool_args("verify", args, {"--topics", "--timeout"});
+    if (!parsed) {
+        return 2;
+    }
     std::optional<mirror::JavaRegex> only;
-    std::chrono::seconds timeout{300};
-    for (size_t i = 0; i < args.size(); ++i) {
-        const bool has_value = i + 1 < args.size();
-        if (args[i] == "--topics" && has_value) {
-            auto regex = mirror::JavaRegex::compile(args[++i]);
-            if (!regex) {
-                std::fprintf(stderr, "kmirror verify: --topics: %s\n",
-                             regex.error().message.c_str());
-                return 2;
-            }
-            only.emplace(std::move(regex).value());
-        } else if (args[i] == "--timeout" && has_value) {
-            const std::string& v = args[++i];
-            char* end = nullptr;
-            const long seconds = std::strtol(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || seconds <= 0) {
-                std::fprintf(stderr,
-                             "kmirror verify: --timeout: expected a positive number of seconds, "
-                             "got '%s'\n",
-                             v.c_str());
-                return 2;
-            }
-            timeout = std::chrono::seconds(seconds);
-        } else if (args[i].rfind("--", 0) == 0) {
-            std::fprintf(stderr, "kmirror verify: unknown option '%s'\n", args[i].c_str());
-            return 2;
-        } else if (file.empty()) {
-            file = args[i];
-        } else {
-            std::fprintf(stderr, "kmirror verify: unexpected argument '%s'\n", args[i].c_str());
+    if (auto pattern = parsed->value("--topics"); !pattern.empty()) {
+        auto regex = mirror::JavaRegex::compile(pattern);
+        if (!regex) {
+            std::fprintf(stderr, "kmirror verify: --topics: %s\n", regex.error().message.c_str());
             return 2;
         }
+        only.emplace(std::move(regex).value());
     }
-    if (file.empty()) {
-        std::fputs("kmirror verify: missing the mm2.properties file argument\n", stderr);
-        return 2;
+    std::chrono::seconds timeout{300};
+    if (auto v = parsed->value("--timeout"); parsed->values.count("--timeout") != 0) {
+        char* end = nullptr;
+        const long seconds = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || seconds <= 0) {
+            std::fprintf(stderr,
+                         "kmirror verify: --timeout: expected a positive number of seconds, got "
+                         "'%s'\n",
+                         v.c_str());
+            return 2;
+        }
+        timeout = std::chrono::seconds(seconds);
     }
-    log::set_level(log::Level::warn);
-    auto props = Properties::load_file(file);
-    if (!props) {
-        std::fprintf(stderr, "kmirror verify: %s\n", props.error().message.c_str());
-        return 2;
-    }
-    auto dedicated = config::build_dedicated_config(*props);
+    auto dedicated = load_tool_flows("verify", parsed->file);
     if (!dedicated) {
-        std::fprintf(stderr, "kmirror verify: %s\n", dedicated.error().message.c_str());
         return 2;
     }
     std::vector<mirror::FlowVerifier> flows;

@@ -16,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,18 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-struct Aliases {
-    std::string source;
-    std::string target;
-};
-
-// Short aliases unique to this run (they end up in topic and group names).
-Aliases unique_aliases() {
-    std::random_device rd;
-    const std::string tag = std::to_string(rd() % 100000000);
-    return {"fs" + tag, "ft" + tag};
-}
 
 std::string write_mm2(const Aliases& a, const std::string& topics, const std::string& groups,
                       const std::string& extra = "") {
@@ -193,7 +180,7 @@ std::string logs(const std::vector<ChildProcess*>& procs) {
 // Then a third process joins and a SIGTERM of the leader hands over at once (it leaves the
 // group).
 TEST(Failover, LeaderKilledThenStoppedHandsCheckpointsAndHeartbeatsOver) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("f");
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("fo-data");
     create_topic(src, topic, 1);
@@ -362,7 +349,7 @@ std::optional<OffsetsRow> offsets_row(const std::string& mm2, const std::string&
 // translates a group inside an aborted transaction exactly, from the offset runs topic; without
 // it (another source alias: another, empty runs topic) only MM2's rule would answer.
 TEST(Failover, ExactTranslationSurvivesCompactionOfTheOffsetSyncs) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("f");
     const auto src = plaintext_settings(source_cluster());
     const std::string syncs_topic = "mm2-offset-syncs." + a.target + ".internal";
     // Aggressive compaction: every append after 100 ms rolls a segment, any dirt is cleanable.
@@ -453,7 +440,7 @@ TEST(Failover, ExactTranslationSurvivesCompactionOfTheOffsetSyncs) {
 // them are forgotten and tombstoned in the runs topic (without this, one run per transaction
 // would stay for ever), while a group at or above the new log start still translates exactly.
 TEST(Failover, OffsetRunsBelowTheSourceLogStartAreForgottenAndTombstoned) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("f");
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = holey_transactional_topic(src, "fo-prune");
     const std::string group = unique_name("fo-prune");

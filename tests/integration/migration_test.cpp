@@ -13,7 +13,6 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,17 +21,6 @@ namespace kmirror::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Aliases {
-    std::string source;
-    std::string target;
-};
-
-Aliases unique_aliases() {
-    std::random_device rd;
-    const std::string tag = std::to_string(rd() % 100000000);
-    return {"vs" + tag, "vt" + tag};
-}
 
 std::string write_mm2(const Aliases& a, const std::string& topics) {
     const std::string path = "/tmp/" + unique_name("mm2-verify") + ".properties";
@@ -98,7 +86,7 @@ void stop(ChildProcess& proc) {
 }
 
 TEST(Verify, EveryRecordArrivedAfterKmirrorCopiedThem) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("v");
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("vf-copied");
     create_topic(src, topic, 2);
@@ -134,7 +122,7 @@ TEST(Verify, EveryRecordArrivedAfterKmirrorCopiedThem) {
 // header changed [20], 21-39 [21-39], 50-69 [40-59], 60-62 again [60-62], 70-89 [63-82] and a
 // record of its own [83]. 40-49 never arrive; 90-99 are not copied yet.
 TEST(Verify, ReportsMissingNotCopiedDuplicateAndForeignRecordsWhereTheyAre) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("v");
     const auto src = plaintext_settings(source_cluster());
     const auto tgt = plaintext_settings(target_cluster());
     const std::string topic = unique_name("vf-gaps");
@@ -190,7 +178,7 @@ TEST(Verify, ReportsMissingNotCopiedDuplicateAndForeignRecordsWhereTheyAre) {
 }
 
 TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
-    const auto mm2 = write_mm2(unique_aliases(), "none");
+    const auto mm2 = write_mm2(unique_aliases("v"), "none");
     const auto timeout = run_kmirror({"verify", mm2, "--timeout", "soon"});
     EXPECT_EQ(timeout.exit_code, std::optional<int>(2)) << timeout.output;
     EXPECT_NE(timeout.output.find("--timeout: expected a positive number of seconds, got 'soon'"),
@@ -205,7 +193,7 @@ TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
 // committed on the target and read back; a second run finds it there. A group whose position the
 // flow has not copied yet (kmirror stopped, 50 more records) is blocked with the reason.
 TEST(Cutover, MovesAStoppedGroupToItsExactPositionOnTheTargetAndBlocksOneNotReplicatedYet) {
-    const auto a = unique_aliases();
+    const auto a = unique_aliases("v");
     const auto src = plaintext_settings(source_cluster());
     const std::string topic = unique_name("co-orders");
     const std::string remote = a.source + "." + topic;

@@ -315,6 +315,12 @@ std::string admin_password() {
     return env("KMIRROR_TEST_ADMIN_PASSWORD").value_or("admin-secret");
 }
 
+Aliases unique_aliases(std::string_view prefix) {
+    std::random_device rd;
+    const std::string tag = std::to_string(rd() % 100000000);
+    return {std::string(prefix) + "s" + tag, std::string(prefix) + "t" + tag};
+}
+
 std::string unique_name(std::string_view prefix) {
     static std::mt19937_64 rng{std::random_device{}()};
     static std::mutex mutex;

@@ -27,10 +27,10 @@ namespace kmirror::testing {
 // ---- Clusters -----------------------------------------------------------------------------
 
 struct ClusterEndpoints {
-    std::string name;      // "source", "target", "c2", ...
-    std::string plaintext; // PLAINTEXT listener: unauthenticated super user, for setup
-    std::string scram;     // SASL_PLAINTEXT listener, SCRAM-SHA-512 (also SHA-256)
-    std::string ssl;       // SSL listener, client certificate required
+    std::string name;          // "source", "target", "c2", ...
+    std::string plaintext;     // PLAINTEXT listener: unauthenticated super user, for setup
+    std::string scram;         // SASL_PLAINTEXT listener, SCRAM-SHA-512 (also SHA-256)
+    std::string ssl;           // SSL listener, client certificate required
     std::string kafka_version; // KMIRROR_TEST_<NAME>_KAFKA_VERSION, e.g. "4.1.1"; "" if unknown
 };
 
@@ -41,15 +41,23 @@ const ClusterEndpoints& source_cluster();
 const ClusterEndpoints& target_cluster();
 const ClusterEndpoints& cluster(std::string_view name); // e.g. "c2" with testbed.py --clusters 3
 
-std::string tls_dir();         // KMIRROR_TEST_TLS_DIR: ca.pem, client.{pem,key,crt}, untrusted-client.*
-std::string kafka_lib_dir();   // KMIRROR_KAFKA_LIB: the Apache Kafka jars (for running real MM2)
-std::string scram_user();      // KMIRROR_TEST_SCRAM_USER (alice)
-std::string scram_password();  // KMIRROR_TEST_SCRAM_PASSWORD
-std::string admin_user();      // KMIRROR_TEST_ADMIN_USER (admin, a super user)
-std::string admin_password();  // KMIRROR_TEST_ADMIN_PASSWORD
+std::string tls_dir(); // KMIRROR_TEST_TLS_DIR: ca.pem, client.{pem,key,crt}, untrusted-client.*
+std::string kafka_lib_dir();  // KMIRROR_KAFKA_LIB: the Apache Kafka jars (for running real MM2)
+std::string scram_user();     // KMIRROR_TEST_SCRAM_USER (alice)
+std::string scram_password(); // KMIRROR_TEST_SCRAM_PASSWORD
+std::string admin_user();     // KMIRROR_TEST_ADMIN_USER (admin, a super user)
+std::string admin_password(); // KMIRROR_TEST_ADMIN_PASSWORD
 
 // prefix + "-" + current test name + "-" + random suffix; only [A-Za-z0-9._-], at most 200 chars.
 std::string unique_name(std::string_view prefix);
+
+// Two cluster aliases unique to this run, `<prefix>s<tag>` and `<prefix>t<tag>`: short, because
+// they end up in topic and group names.
+struct Aliases {
+    std::string source;
+    std::string target;
+};
+Aliases unique_aliases(std::string_view prefix);
 
 // ---- Client settings (librdkafka names; append your own, later entries win) ---------------
 
@@ -96,7 +104,7 @@ using Header = std::pair<std::string, std::optional<std::string>>;
 
 struct TestRecord {
     int32_t partition = 0; // -1 when producing: the partitioner chooses
-    int64_t offset = -1; // -1 when producing
+    int64_t offset = -1;   // -1 when producing
     std::optional<std::string> key, value;
     std::vector<Header> headers; // order and duplicates are significant
     int64_t timestamp = 0;       // CreateTime in ms; 0 when producing = "now"
@@ -171,7 +179,8 @@ bool eventually(F&& condition, std::chrono::milliseconds timeout,
         if (now >= deadline) {
             return false;
         }
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(step, deadline - now));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(step, deadline - now));
     }
 }
 
