@@ -148,9 +148,12 @@ Result<std::vector<std::pair<std::string, int>>> FlowVerifier::topics(const Java
     }
     std::vector<std::pair<std::string, int>> out;
     for (const auto& [name, info] : *listed) {
-        if (should_replicate_topic(*filter_, *policy_, target_alias_, name,
-                                   heartbeats_replication_enabled_) &&
-            (only == nullptr || only->full_match(name))) {
+        // Heartbeats keep coming while the flows run, and with a policy that keeps names the
+        // target's own land in the same topic: checked only when asked for by name.
+        const bool asked =
+            only != nullptr ? only->full_match(name) : !policy_->is_heartbeats_topic(name);
+        if (asked && should_replicate_topic(*filter_, *policy_, target_alias_, name,
+                                            heartbeats_replication_enabled_)) {
             out.emplace_back(name, info.partitions);
         }
     }

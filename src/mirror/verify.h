@@ -46,8 +46,8 @@ public:
     static Result<FlowVerifier> create(const config::MirrorSourceSettings& settings);
 
     const std::string& name() const { return name_; } // "A->B"
-    // The source topics the flow replicates (heartbeats included) with their partition counts,
-    // narrowed to those `only` matches when given; sorted by name.
+    // The source topics the flow replicates with their partition counts, sorted by name: those
+    // `only` matches when given, else all but the heartbeats topics.
     Result<std::vector<std::pair<std::string, int>>> topics(const JavaRegex* only) const;
     // Reads the target partition to its end, then the source partition to its end (so every
     // record the target holds has had the chance to be copied), and matches them.
