@@ -31,16 +31,16 @@ Usage:
         Distributed worker with the Kafka Connect REST API (default port 8083):
         PUT the MM2 connector JSON files to /connectors/{name}/config. Workers with
         the same group.id share the work; state lives in the storage topics.
-  kmirror offsets <mm2.properties> [--group GROUP]
+  kmirror offsets <mm2.properties|connector.json> [--group GROUP]
         Per consumer group and partition of every enabled flow: the source committed
         offset, its translation to the target (and whether it is exact), the target
         group's committed offset, and the lag on each side.
-  kmirror verify <mm2.properties> [--topics REGEX] [--timeout SECONDS]
+  kmirror verify <mm2.properties|connector.json> [--topics REGEX] [--timeout SECONDS]
         Per replicated partition of every enabled flow: did every source record
         arrive on the target, in order (key, value, headers, timestamp)? Reports
         missing records, the tail not copied yet, duplicates and records not from
         the source. Exit 0 only when every record arrived.
-  kmirror cutover <mm2.properties> --group GROUP [--group GROUP...] [--commit]
+  kmirror cutover <mm2.properties|connector.json> --group GROUP [--group GROUP...] [--commit]
         Guided move of consumer groups to the target: checks that the group's
         consumers are stopped on the source and absent on the target and that every
         committed position is replicated, shows the translated positions, and with

@@ -1,9 +1,14 @@
 #include "app/tool_args.h"
 
+#include "config/remote_file.h"
+#include "connect/connector_runner.h"
 #include "util/log.h"
 #include "util/properties.h"
 
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace kmirror::app {
 
@@ -46,9 +51,85 @@ std::optional<ToolArgs> parse_tool_args(const std::string& tool,
     return out;
 }
 
+namespace {
+
+// A connector's JSON file: the config object itself (as PUT to /connectors/{name}/config; the
+// seed's files) or {"name": ..., "config": {...}} (as POSTed to /connectors). Values as Connect
+// takes them: strings, or numbers and booleans as their text.
+Result<connect::ConnectorConfig> connector_json(const std::string& file, const std::string& text) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        return make_error("connector file '" + file + "': invalid JSON: " + e.what());
+    }
+    if (j.is_object() && j.contains("config") && j["config"].is_object()) {
+        const std::string name = j.value("name", "");
+        j = j["config"];
+        if (!name.empty() && !j.contains("name")) {
+            j["name"] = name;
+        }
+    }
+    if (!j.is_object()) {
+        return make_error("connector file '" + file + "': expected a JSON object of strings");
+    }
+    connect::ConnectorConfig out;
+    for (const auto& [k, v] : j.items()) {
+        if (v.is_string()) {
+            out[k] = v.get<std::string>();
+        } else if (v.is_number() || v.is_boolean()) {
+            out[k] = v.dump();
+        } else if (!v.is_null()) {
+            return make_error("connector file '" + file + "': the value of '" + k +
+                              "' must be a string");
+        }
+    }
+    return out;
+}
+
+// The one flow a connector's config describes; its settings serve as the source, checkpoint and
+// heartbeat connector configs alike (each reads the keys it knows).
+Result<config::DedicatedConfig> connector_flow(const std::string& file, const std::string& text) {
+    auto config = connector_json(file, text);
+    if (!config) {
+        return config.error();
+    }
+    const std::string name = config->count("name") != 0 ? config->at("name") : "kmirror-tool";
+    config::S3Fetcher s3;
+    auto props =
+        connect::runner_properties(name, *config, "kmirror-tool", s3, config::TempFiles::process());
+    if (!props) {
+        return props.error();
+    }
+    config::FlowConnectorConfig flow{props->get("source.cluster.alias", "source"),
+                                     props->get("target.cluster.alias", "target"),
+                                     *props,
+                                     *props,
+                                     *props,
+                                     std::nullopt};
+    config::DedicatedConfig out;
+    out.clusters = {flow.source, flow.target};
+    out.flows.push_back(std::move(flow));
+    return out;
+}
+
+} // namespace
+
 std::optional<config::DedicatedConfig> load_tool_flows(const std::string& tool,
                                                        const std::string& file) {
     log::set_level(log::Level::warn);
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (in && text.str().find_first_not_of(" \t\r\n") != std::string::npos &&
+        text.str()[text.str().find_first_not_of(" \t\r\n")] == '{') {
+        auto flows = connector_flow(file, text.str());
+        if (!flows) {
+            std::fprintf(stderr, "kmirror %s: %s\n", tool.c_str(), flows.error().message.c_str());
+            return std::nullopt;
+        }
+        return std::move(flows).value();
+    }
     auto props = Properties::load_file(file);
     if (!props) {
         std::fprintf(stderr, "kmirror %s: %s\n", tool.c_str(), props.error().message.c_str());

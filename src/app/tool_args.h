@@ -28,8 +28,10 @@ std::optional<ToolArgs> parse_tool_args(const std::string& tool,
                                         const std::set<std::string>& value_options,
                                         const std::set<std::string>& flag_options = {});
 
-// Reads the file and builds its enabled flows; kmirror's log is set to warnings only, so that the
-// tool's output is its table.
+// Reads the file and builds its enabled flows: an mm2.properties file (dedicated mode), or one
+// connector's JSON file as given to the Connect REST API (e.g. the seed's mm2-msc-*.json for
+// `verify`, mm2-cpc-*.json for `offsets` and `cutover`: each as that connector runs). kmirror's
+// log is set to warnings only, so that the tool's output is its table.
 std::optional<config::DedicatedConfig> load_tool_flows(const std::string& tool,
                                                        const std::string& file);
 

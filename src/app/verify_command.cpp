@@ -115,7 +115,7 @@ int verify_command(const std::vector<std::string>& args) {
 
     int64_t partitions = 0;
     int64_t incomplete = 0;
-    int64_t failed = 0;
+    int64_t failed = 0; // flows whose topics could not be listed, partitions that could not be read
     int64_t records = 0;
     std::printf("%-16s %-32s %5s %10s %10s %10s %8s %10s %10s %8s %s\n", "FLOW", "TOPIC", "PART",
                 "SOURCE", "TARGET", "MATCHED", "MISSING", "NOT-COPIED", "DUPLICATES", "FOREIGN",
@@ -130,7 +130,6 @@ int verify_command(const std::vector<std::string>& args) {
         }
         for (const auto& [topic, count] : *topics) {
             for (int32_t p = 0; p < count; ++p) {
-                ++partitions;
                 auto c = flow.check(topic, p, timeout);
                 if (!c) {
                     std::fprintf(stderr, "kmirror verify: flow %s: %s\n", flow.name().c_str(),
@@ -139,6 +138,7 @@ int verify_command(const std::vector<std::string>& args) {
                     continue;
                 }
                 const auto& m = c->match;
+                ++partitions;
                 records += c->source_records;
                 if (!m.complete()) {
                     ++incomplete;
@@ -156,8 +156,10 @@ int verify_command(const std::vector<std::string>& args) {
         }
     }
     if (failed > 0) {
-        std::printf("%lld of %lld partition(s) could not be read (see above)\n",
-                    static_cast<long long>(failed), static_cast<long long>(partitions));
+        std::printf("not verified: %lld read error(s), see above (%lld partition(s) checked, "
+                    "%lld of them incomplete)\n",
+                    static_cast<long long>(failed), static_cast<long long>(partitions),
+                    static_cast<long long>(incomplete));
         return 1;
     }
     if (incomplete > 0) {

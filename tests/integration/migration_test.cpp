@@ -40,6 +40,28 @@ std::string write_mm2(const Aliases& a, const std::string& topics) {
     return path;
 }
 
+// A connector's JSON file for the same flow, as the seed PUTs it to the Connect REST API (flat),
+// or as POSTed to /connectors ({"name", "config"}) when `nested`.
+std::string write_connector_json(const Aliases& a, const std::string& connector_class,
+                                 const std::string& topics, bool nested) {
+    const std::string path = "/tmp/" + unique_name("connector") + ".json";
+    std::ostringstream config;
+    config << "{\"connector.class\": \"" << connector_class << "\", "
+           << "\"source.cluster.alias\": \"" << a.source << "\", "
+           << "\"target.cluster.alias\": \"" << a.target << "\", "
+           << "\"source.cluster.bootstrap.servers\": \"" << source_cluster().plaintext << "\", "
+           << "\"target.cluster.bootstrap.servers\": \"" << target_cluster().plaintext << "\", "
+           << "\"topics\": \"" << topics << "\", \"tasks.max\": 1, "
+           << "\"replication.factor\": \"1\", \"admin.timeout.ms\": \"10000\"}";
+    std::ofstream out(path);
+    if (nested) {
+        out << "{\"name\": \"mm2-tool\", \"config\": " << config.str() << "}\n";
+    } else {
+        out << config.str() << "\n";
+    }
+    return path;
+}
+
 // The words of the table row of `topic`-`partition` in `kmirror verify`'s output (11 words:
 // flow first) or `kmirror cutover`'s (8 words: topic first).
 std::vector<std::string> row_of(const std::string& output, const std::string& topic, int partition,
@@ -119,6 +141,15 @@ TEST(Verify, EveryRecordArrivedAfterKmirrorCopiedThem) {
     EXPECT_NE(v.output.find("every record arrived: 400 record(s) in 2 partition(s)"),
               std::string::npos)
         << v.output;
+
+    // The same check from the source connector's JSON file, as a REST worker user has it.
+    const auto msc = write_connector_json(
+        a, "org.apache.kafka.connect.mirror.MirrorSourceConnector", topic, /*nested=*/true);
+    const auto from_json = run_kmirror({"verify", msc});
+    ASSERT_EQ(from_json.exit_code, std::optional<int>(0)) << from_json.output;
+    EXPECT_NE(from_json.output.find("every record arrived: 400 record(s) in 2 partition(s)"),
+              std::string::npos)
+        << from_json.output;
 }
 
 // Source offsets 0-99; the target gets (target offsets in brackets): 0-19 [0-19], 20 with a
@@ -192,6 +223,25 @@ TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
     EXPECT_NE(regex.output.find("--topics"), std::string::npos) << regex.output;
 }
 
+TEST(Verify, AnUnreachableClusterIsNamedAndNothingPassesAsVerified) {
+    const std::string path = "/tmp/" + unique_name("mm2-unreachable") + ".properties";
+    {
+        std::ofstream out(path);
+        out << "clusters = gone, tgt\n"
+            << "gone.bootstrap.servers = 127.0.0.1:" << free_loopback_port() << "\n"
+            << "tgt.bootstrap.servers = " << target_cluster().plaintext << "\n"
+            << "gone->tgt.enabled = true\n"
+            << "admin.timeout.ms = 3000\n";
+    }
+    const auto v = run_kmirror({"verify", path});
+    EXPECT_EQ(v.exit_code, std::optional<int>(1)) << v.output;
+    EXPECT_NE(v.output.find("flow gone->tgt: cluster 'gone': cannot list topics"),
+              std::string::npos)
+        << v.output;
+    EXPECT_NE(v.output.find("not verified: 1 read error(s)"), std::string::npos) << v.output;
+    EXPECT_EQ(v.output.find("every record arrived"), std::string::npos) << v.output;
+}
+
 // A group stopped on the source at 60 of 100 records: checked, shown at its exact position,
 // committed on the target and read back; a second run finds it there. A group whose position the
 // flow has not copied yet (kmirror stopped, 50 more records) is blocked with the reason.
@@ -237,9 +287,14 @@ TEST(Cutover, MovesAStoppedGroupToItsExactPositionOnTheTargetAndBlocksOneNotRepl
     ASSERT_EQ(after->count({remote, 0}), 1u);
     EXPECT_EQ(after->at({remote, 0}).offset, 60);
 
-    const auto again = run_kmirror({"cutover", mm2, "--group", group});
+    // Again, from the checkpoint connector's JSON file (flat, as the seed's mm2-cpc-*.json).
+    const auto cpc = write_connector_json(
+        a, "org.apache.kafka.connect.mirror.MirrorCheckpointConnector", topic, /*nested=*/false);
+    const auto again = run_kmirror({"cutover", cpc, "--group", group});
     EXPECT_EQ(again.exit_code, std::optional<int>(0)) << again.output;
-    EXPECT_EQ(row_of(again.output, topic, 0, 8).back(), "already-there") << again.output;
+    const auto again_row = row_of(again.output, topic, 0, 8);
+    ASSERT_FALSE(again_row.empty()) << again.output;
+    EXPECT_EQ(again_row.back(), "already-there") << again.output;
     stop(proc);
 
     ASSERT_EQ(produce(src, topic, make_records(50, 1, "cutover-late")).size(), 50u);
