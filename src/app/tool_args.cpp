@@ -44,7 +44,8 @@ std::optional<ToolArgs> parse_tool_args(const std::string& tool,
         }
     }
     if (out.file.empty()) {
-        std::fprintf(stderr, "kmirror %s: missing the mm2.properties file argument\n",
+        std::fprintf(stderr,
+                     "kmirror %s: missing the mm2.properties (or connector JSON) file argument\n",
                      tool.c_str());
         return std::nullopt;
     }

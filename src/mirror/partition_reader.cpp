@@ -53,6 +53,12 @@ PartitionReader::MessageHandler PartitionReader::key_value(const Handler& handle
 }
 
 Status PartitionReader::handle_message(const rd_kafka_message_t* m, const MessageHandler& handler) {
+    // A record or EOF of an earlier assignment (reassign); errors of no partition in particular
+    // (the topic's, the client's) still count.
+    if (m->rkt != nullptr && (rd_kafka_topic_name(m->rkt) != topic_ ||
+                              (m->partition >= 0 && m->partition != partition_))) {
+        return {};
+    }
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         position_ = std::max(position_, m->offset);
         return {};
@@ -60,9 +66,6 @@ Status PartitionReader::handle_message(const rd_kafka_message_t* m, const Messag
     if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
         m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
         return {}; // not created yet: empty
-    }
-    if (m->partition != partition_ || m->rkt == nullptr || rd_kafka_topic_name(m->rkt) != topic_) {
-        return {}; // fetched for an earlier assignment (reassign)
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ + "' partition " +
