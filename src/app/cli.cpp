@@ -36,10 +36,12 @@ Usage:
         offset, its translation to the target (and whether it is exact), the target
         group's committed offset, and the lag on each side.
   kmirror verify <mm2.properties|connector.json> [--topics REGEX] [--timeout SECONDS]
+                 [--wait SECONDS]
         Per replicated partition of every enabled flow: did every source record
         arrive on the target, in order (key, value, headers, timestamp)? Reports
         missing records, the tail not copied yet, duplicates and records not from
-        the source. Exit 0 only when every record arrived.
+        the source. Exit 0 only when every record arrived. --wait: check a partition
+        whose tail is not copied yet again, until it is or the time is up.
   kmirror cutover <mm2.properties|connector.json> --group GROUP [--group GROUP...] [--commit]
         Guided move of consumer groups to the target: checks that the group's
         consumers are stopped on the source and absent on the target and that every

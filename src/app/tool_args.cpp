@@ -6,6 +6,7 @@
 #include "util/properties.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,6 +16,23 @@ namespace kmirror::app {
 std::string ToolArgs::value(const std::string& option, const std::string& fallback) const {
     auto it = values.find(option);
     return it == values.end() || it->second.empty() ? fallback : it->second.back();
+}
+
+bool seconds_option(const std::string& tool, const ToolArgs& args, const std::string& option,
+                    std::chrono::seconds& out) {
+    if (args.values.count(option) == 0) {
+        return true;
+    }
+    const std::string v = args.value(option);
+    char* end = nullptr;
+    const long seconds = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || seconds <= 0) {
+        std::fprintf(stderr, "kmirror %s: %s: expected a positive number of seconds, got '%s'\n",
+                     tool.c_str(), option.c_str(), v.c_str());
+        return false;
+    }
+    out = std::chrono::seconds(seconds);
+    return true;
 }
 
 std::optional<ToolArgs> parse_tool_args(const std::string& tool,

@@ -5,6 +5,7 @@
 
 #include "config/mm2_config.h"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +22,11 @@ struct ToolArgs {
     // The last value of `option`, or `fallback`.
     std::string value(const std::string& option, const std::string& fallback = "") const;
 };
+
+// `option`'s value as a positive number of seconds into `out` (left as it is when the option is
+// not given); false, with the error printed, when it is not one.
+bool seconds_option(const std::string& tool, const ToolArgs& args, const std::string& option,
+                    std::chrono::seconds& out);
 
 // `value_options` take a value and may repeat; `flag_options` take none.
 std::optional<ToolArgs> parse_tool_args(const std::string& tool,

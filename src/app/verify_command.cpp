@@ -9,9 +9,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace kmirror::app {
 namespace {
@@ -67,7 +67,7 @@ void print_details(const std::string& flow, const mirror::PartitionCheck& c) {
 } // namespace
 
 int verify_command(const std::vector<std::string>& args) {
-    auto parsed = parse_tool_args("verify", args, {"--topics", "--timeout"});
+    auto parsed = parse_tool_args("verify", args, {"--topics", "--timeout", "--wait"});
     if (!parsed) {
         return 2;
     }
@@ -81,18 +81,12 @@ int verify_command(const std::vector<std::string>& args) {
         only.emplace(std::move(regex).value());
     }
     std::chrono::seconds timeout{300};
-    if (auto v = parsed->value("--timeout"); parsed->values.count("--timeout") != 0) {
-        char* end = nullptr;
-        const long seconds = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || seconds <= 0) {
-            std::fprintf(stderr,
-                         "kmirror verify: --timeout: expected a positive number of seconds, got "
-                         "'%s'\n",
-                         v.c_str());
-            return 2;
-        }
-        timeout = std::chrono::seconds(seconds);
+    std::chrono::seconds wait{0};
+    if (!seconds_option("verify", *parsed, "--timeout", timeout) ||
+        !seconds_option("verify", *parsed, "--wait", wait)) {
+        return 2;
     }
+    const auto wait_until = std::chrono::steady_clock::now() + wait;
     auto dedicated = load_tool_flows("verify", parsed->file);
     if (!dedicated) {
         return 2;
@@ -132,6 +126,13 @@ int verify_command(const std::vector<std::string>& args) {
         for (const auto& [topic, count] : *topics) {
             for (int32_t p = 0; p < count; ++p) {
                 auto c = flow.check(topic, p, timeout);
+                // With --wait, a partition whose only shortfall is its tail not copied yet is
+                // checked again until it is complete or the time is up.
+                while (c && c->match.missing == 0 && c->match.not_copied > 0 &&
+                       std::chrono::steady_clock::now() < wait_until) {
+                    std::this_thread::sleep_for(std::chrono::seconds(1));
+                    c = flow.check(topic, p, timeout);
+                }
                 if (!c) {
                     std::fprintf(stderr, "kmirror verify: flow %s: %s\n", flow.name().c_str(),
                                  c.error().message.c_str());

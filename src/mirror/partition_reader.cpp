@@ -114,7 +114,9 @@ Result<bool> PartitionReader::read_to_end(const MessageHandler& handler,
     int64_t high = 0;
     auto err = rd_kafka_query_watermark_offsets(consumer_.get(), topic_.c_str(), partition_, &low,
                                                 &high, static_cast<int>(timeout.count()));
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+    // librdkafka answers a topic it has no metadata for yet with any of these.
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
         return true;
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

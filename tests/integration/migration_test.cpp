@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace kmirror::testing {
@@ -221,6 +222,27 @@ TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
     const auto regex = run_kmirror({"verify", mm2, "--topics", "orders("});
     EXPECT_EQ(regex.exit_code, std::optional<int>(2)) << regex.output;
     EXPECT_NE(regex.output.find("--topics"), std::string::npos) << regex.output;
+}
+
+// verify --wait started before kmirror: at first nothing is on the target (the tail not copied
+// yet); it checks again until kmirror has copied every record.
+TEST(Verify, WaitsForTheTailWhileTheCopyCatchesUp) {
+    const auto a = unique_aliases("v");
+    const auto src = plaintext_settings(source_cluster());
+    const std::string topic = unique_name("vf-wait");
+    create_topic(src, topic, 2);
+    ASSERT_EQ(produce(src, topic, make_records(600, 2, "verify-wait")).size(), 600u);
+    const auto mm2 = write_mm2(a, topic);
+    ChildProcess verify(KMIRROR_BINARY, {"verify", mm2, "--wait", "90"});
+    // Deliberate: verify must have read the empty target before the copy starts, or there would
+    // be nothing to wait for.
+    std::this_thread::sleep_for(2s);
+    ChildProcess copy(KMIRROR_BINARY, {"run", mm2});
+    EXPECT_EQ(verify.wait_for(120s), std::optional<int>(0)) << verify.log() << copy.log();
+    EXPECT_NE(verify.log().find("every record arrived: 600 record(s) in 2 partition(s)"),
+              std::string::npos)
+        << verify.log();
+    stop(copy);
 }
 
 TEST(Verify, AnUnreachableClusterIsNamedAndNothingPassesAsVerified) {
