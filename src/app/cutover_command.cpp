@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace kmirror::app {
@@ -81,6 +82,23 @@ describe(const kafka::Admin& admin, const std::string& group, std::chrono::milli
         return std::optional<kafka::GroupDescription>{};
     }
     return std::optional<kafka::GroupDescription>{it->second};
+}
+
+// The source topics `group` has committed offsets on that are not among `rows` (the flow does not
+// replicate them); empty when the offsets cannot be read (the report read them just before).
+std::vector<std::string> unreplicated(const FlowClients& f, const std::string& group,
+                                      const std::vector<mirror::GroupOffsetReport>& rows) {
+    std::set<std::string> topics;
+    if (auto committed =
+            f.source_admin->list_consumer_group_offsets(group, f.settings.admin_timeout)) {
+        for (const auto& [tp, offset] : *committed) {
+            topics.insert(tp.first);
+        }
+    }
+    for (const auto& r : rows) {
+        topics.erase(r.source_topic);
+    }
+    return {topics.begin(), topics.end()};
 }
 
 void print_plan(const std::string& flow, const mirror::CutoverPlan& plan) {
@@ -187,7 +205,7 @@ int cutover_command(const std::vector<std::string>& args) {
             }
             auto plan =
                 mirror::plan_cutover(group, f.settings.source_alias, f.settings.target_alias,
-                                     *on_source, *on_target, *rows);
+                                     *on_source, *on_target, *rows, unreplicated(f, group, *rows));
             if (!plan.partitions.empty() || plans.empty()) {
                 plans.emplace_back(&f, std::move(plan));
             }

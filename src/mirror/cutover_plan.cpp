@@ -33,7 +33,8 @@ CutoverPlan plan_cutover(const std::string& group, const std::string& source_ali
                          const std::string& target_alias,
                          const std::optional<kafka::GroupDescription>& source_group,
                          const std::optional<kafka::GroupDescription>& target_group,
-                         const std::vector<GroupOffsetReport>& rows) {
+                         const std::vector<GroupOffsetReport>& rows,
+                         const std::vector<std::string>& unreplicated_topics) {
     CutoverPlan plan;
     plan.group = group;
     const std::string on_source = "cluster '" + source_alias + "'";
@@ -94,6 +95,15 @@ CutoverPlan plan_cutover(const std::string& group, const std::string& source_ali
             }
         }
         plan.partitions.push_back(std::move(p));
+    }
+    if (!unreplicated_topics.empty()) {
+        std::string topics;
+        for (const auto& t : unreplicated_topics) {
+            topics += (topics.empty() ? "" : ", ") + t;
+        }
+        plan.warnings.push_back("group '" + group + "' also has committed offsets on " + on_source +
+                                " for topics this flow does not replicate (" + topics +
+                                "): the move leaves them behind");
     }
     if (plan.partitions.empty()) {
         plan.blockers.push_back("group '" + group + "' has no committed offsets on " + on_source +

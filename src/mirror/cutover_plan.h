@@ -43,12 +43,15 @@ struct CutoverPlan {
 };
 
 // `source_group` / `target_group`: the groups' descriptions, nullopt when the cluster does not
-// know the group. `rows`: the report's rows of this group.
+// know the group. `rows`: the report's rows of this group. `unreplicated_topics`: source topics
+// the group has committed offsets on that the flow does not replicate (a warning: the move
+// leaves them behind).
 CutoverPlan plan_cutover(const std::string& group, const std::string& source_alias,
                          const std::string& target_alias,
                          const std::optional<kafka::GroupDescription>& source_group,
                          const std::optional<kafka::GroupDescription>& target_group,
-                         const std::vector<GroupOffsetReport>& rows);
+                         const std::vector<GroupOffsetReport>& rows,
+                         const std::vector<std::string>& unreplicated_topics = {});
 
 const char* action_text(CutoverAction action);
 

@@ -277,6 +277,11 @@ TEST(Cutover, MovesAStoppedGroupToItsExactPositionOnTheTargetAndBlocksOneNotRepl
     create_topic(src, topic, 1);
     ASSERT_EQ(produce(src, topic, make_records(100, 1, "cutover")).size(), 100u);
     commit_group_offsets(source_cluster(), group, {{{topic, 0}, 60}});
+    // The group also reads a topic the flow does not replicate: a warning, the rest moves.
+    const std::string other = unique_name("co-not-replicated");
+    create_topic(src, other, 1);
+    produce(src, other, make_records(5, 1, "cutover-other"));
+    commit_group_offsets(source_cluster(), group, {{{other, 0}, 3}});
     const auto mm2 = write_mm2(a, topic);
 
     ChildProcess proc(KMIRROR_BINARY, {"run", mm2});
@@ -293,6 +298,11 @@ TEST(Cutover, MovesAStoppedGroupToItsExactPositionOnTheTargetAndBlocksOneNotRepl
               (std::vector<std::string>{topic, "0", "60", remote, "60", "yes", "-", "commit"}))
         << dry.output;
     EXPECT_NE(dry.output.find("is ready: run again with --commit"), std::string::npos)
+        << dry.output;
+    EXPECT_NE(dry.output.find("warning: group '" + group +
+                              "' also has committed offsets on cluster '" + a.source +
+                              "' for topics this flow does not replicate (" + other + ")"),
+              std::string::npos)
         << dry.output;
     const std::vector<kafka::TopicPartitionKey> partitions = {{remote, 0}};
     auto before = admin_for(target_cluster()).list_consumer_group_offsets(group, 10s, &partitions);

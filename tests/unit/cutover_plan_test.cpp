@@ -175,5 +175,17 @@ TEST(CutoverPlan, ReadyOnlyWhenStoppedOnTheSourceAbsentOnTheTargetAndReplicated)
     }
 }
 
+TEST(CutoverPlan, TopicsTheFlowDoesNotReplicateAreAWarningNotABlocker) {
+    const auto empty = group_in(RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY, 0);
+    const auto plan = plan_cutover("g", "A", "B", empty, std::nullopt,
+                                   {row(60, Translation::exact_at(57), -1)}, {"audit", "logs"});
+    EXPECT_TRUE(plan.ready());
+    ASSERT_EQ(plan.warnings.size(), 1u);
+    EXPECT_NE(
+        plan.warnings[0].find("does not replicate (audit, logs): the move leaves them behind"),
+        std::string::npos)
+        << plan.warnings[0];
+}
+
 } // namespace
 } // namespace kmirror::mirror
