@@ -1,6 +1,7 @@
 #include "app/tool_args.h"
 
 #include "config/remote_file.h"
+#include "connect/connector_plugins.h"
 #include "connect/connector_runner.h"
 #include "util/log.h"
 #include "util/properties.h"
@@ -89,21 +90,11 @@ Result<connect::ConnectorConfig> connector_json(const std::string& file, const s
             j["name"] = name;
         }
     }
-    if (!j.is_object()) {
-        return make_error("connector file '" + file + "': expected a JSON object of strings");
+    auto config = connect::connector_config_from_json(j);
+    if (!config) {
+        return make_error("connector file '" + file + "': " + config.error().message);
     }
-    connect::ConnectorConfig out;
-    for (const auto& [k, v] : j.items()) {
-        if (v.is_string()) {
-            out[k] = v.get<std::string>();
-        } else if (v.is_number() || v.is_boolean()) {
-            out[k] = v.dump();
-        } else if (!v.is_null()) {
-            return make_error("connector file '" + file + "': the value of '" + k +
-                              "' must be a string");
-        }
-    }
-    return out;
+    return config;
 }
 
 // The one flow a connector's config describes; its settings serve as the source, checkpoint and

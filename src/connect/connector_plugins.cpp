@@ -5,6 +5,8 @@
 #include "mirror/replication_policy.h"
 #include "util/strings.h"
 
+#include <nlohmann/json.hpp>
+
 namespace kmirror::connect {
 
 const std::vector<PluginInfo>& plugins() {
@@ -119,6 +121,23 @@ std::vector<ValidationError> validate_connector_config(const ConnectorConfig& co
         errors.push_back({key_of(*error), *error});
     }
     return errors;
+}
+
+Result<ConnectorConfig> connector_config_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) {
+        return make_error("Connector configuration must be a JSON object of strings");
+    }
+    ConnectorConfig out;
+    for (const auto& [k, v] : j.items()) {
+        if (v.is_string()) {
+            out[k] = v.get<std::string>();
+        } else if (v.is_number() || v.is_boolean()) {
+            out[k] = v.dump();
+        } else if (!v.is_null()) {
+            return make_error("Connector configuration value of '" + k + "' must be a string");
+        }
+    }
+    return out;
 }
 
 } // namespace kmirror::connect

@@ -5,8 +5,10 @@
 #pragma once
 
 #include "util/properties.h"
+#include "util/result.h"
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,10 @@ std::string plugin_version(); // reported as the plugins' version (the Kafka ver
 using ConnectorConfig = std::map<std::string, std::string>;
 
 Properties to_properties(const ConnectorConfig& config);
+
+// A connector config from a JSON object, as Jackson reads a Map<String, String>: strings, and
+// numbers and booleans as their text; nulls are left out. The errors are Connect's messages.
+Result<ConnectorConfig> connector_config_from_json(const nlohmann::json& j);
 
 struct ValidationError {
     std::string key; // the key the error is about (connector.class when none)

@@ -59,23 +59,12 @@ Json status_json(const connect::ConnectorStatus& s) {
     return Json{{"name", s.name}, {"connector", connector}, {"tasks", tasks}, {"type", s.type}};
 }
 
-// A config map from a JSON object: values must be strings (numbers and booleans are taken as
-// their text, as Jackson does for Map<String, String>).
 connect::ConnectorConfig config_from(const nlohmann::json& j) {
-    if (!j.is_object()) {
-        throw RestError(400, "Connector configuration must be a JSON object of strings");
+    auto config = connect::connector_config_from_json(j);
+    if (!config) {
+        throw RestError(400, config.error().message);
     }
-    connect::ConnectorConfig out;
-    for (const auto& [k, v] : j.items()) {
-        if (v.is_string()) {
-            out[k] = v.get<std::string>();
-        } else if (v.is_number() || v.is_boolean()) {
-            out[k] = v.dump();
-        } else if (!v.is_null()) {
-            throw RestError(400, "Connector configuration value of '" + k + "' must be a string");
-        }
-    }
-    return out;
+    return std::move(config).value();
 }
 
 nlohmann::json parse_body(const std::string& body) {
