@@ -36,12 +36,13 @@ Usage:
         offset, its translation to the target (and whether it is exact), the target
         group's committed offset, and the lag on each side.
   kmirror verify <mm2.properties|connector.json> [--topics REGEX] [--timeout SECONDS]
-                 [--wait SECONDS]
+                 [--wait SECONDS] [--since TIME]
         Per replicated partition of every enabled flow: did every source record
         arrive on the target, in order (key, value, headers, timestamp)? Reports
         missing records, the tail not copied yet, duplicates and records not from
         the source. Exit 0 only when every record arrived. --wait: check a partition
-        whose tail is not copied yet again, until it is or the time is up.
+        whose tail is not copied yet again, until it is or the time is up. --since:
+        only records with a timestamp at or after TIME (epoch ms or 2026-11-26T12:00:00Z).
   kmirror cutover <mm2.properties|connector.json> --group GROUP [--group GROUP...] [--commit]
         Guided move of consumer groups to the target: checks that the group's
         consumers are stopped on the source and absent on the target and that every

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <thread>
@@ -64,10 +65,23 @@ void print_details(const std::string& flow, const mirror::PartitionCheck& c) {
     }
 }
 
+// `--since`: epoch milliseconds, or a UTC time "YYYY-MM-DDTHH:MM:SS" (with or without "Z").
+std::optional<int64_t> parse_since(const std::string& v) {
+    if (!v.empty() && v.size() <= 15 && v.find_first_not_of("0123456789") == std::string::npos) {
+        return std::stoll(v);
+    }
+    std::tm tm{};
+    const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == nullptr || !(*end == '\0' || (end[0] == 'Z' && end[1] == '\0'))) {
+        return std::nullopt;
+    }
+    return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
 } // namespace
 
 int verify_command(const std::vector<std::string>& args) {
-    auto parsed = parse_tool_args("verify", args, {"--topics", "--timeout", "--wait"});
+    auto parsed = parse_tool_args("verify", args, {"--topics", "--timeout", "--wait", "--since"});
     if (!parsed) {
         return 2;
     }
@@ -87,6 +101,18 @@ int verify_command(const std::vector<std::string>& args) {
         return 2;
     }
     const auto wait_until = std::chrono::steady_clock::now() + wait;
+    int64_t since_ms = -1;
+    if (parsed->values.count("--since") != 0) {
+        auto since = parse_since(parsed->value("--since"));
+        if (!since) {
+            std::fprintf(stderr,
+                         "kmirror verify: --since: expected epoch milliseconds or a UTC time "
+                         "like 2026-11-26T12:00:00Z, got '%s'\n",
+                         parsed->value("--since").c_str());
+            return 2;
+        }
+        since_ms = *since;
+    }
     auto dedicated = load_tool_flows("verify", parsed->file);
     if (!dedicated) {
         return 2;
@@ -125,13 +151,13 @@ int verify_command(const std::vector<std::string>& args) {
         }
         for (const auto& [topic, count] : *topics) {
             for (int32_t p = 0; p < count; ++p) {
-                auto c = flow.check(topic, p, timeout);
+                auto c = flow.check(topic, p, timeout, since_ms);
                 // With --wait, a partition whose only shortfall is its tail not copied yet is
                 // checked again until it is complete or the time is up.
                 while (c && c->match.missing == 0 && c->match.not_copied > 0 &&
                        std::chrono::steady_clock::now() < wait_until) {
                     std::this_thread::sleep_for(std::chrono::seconds(1));
-                    c = flow.check(topic, p, timeout);
+                    c = flow.check(topic, p, timeout, since_ms);
                 }
                 if (!c) {
                     std::fprintf(stderr, "kmirror verify: flow %s: %s\n", flow.name().c_str(),

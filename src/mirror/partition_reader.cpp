@@ -24,18 +24,53 @@ Result<PartitionReader> PartitionReader::create(kafka::ClientSpec spec, std::str
     return r;
 }
 
-Status PartitionReader::reassign(std::string topic, int32_t partition) {
+Status PartitionReader::reassign(std::string topic, int32_t partition, int64_t start) {
     topic_ = std::move(topic);
     partition_ = partition;
-    position_ = 0;
+    position_ = std::max<int64_t>(start, 0);
     auto list = kafka::make_partition_list(1);
-    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = start;
     if (auto err = rd_kafka_assign(consumer_.get(), list.get()); err) {
         return make_error("cluster '" + spec_.cluster + "' topic '" + topic_ +
                           "': cannot read: " + rd_kafka_err2str(err));
     }
     return {};
+}
+
+Result<int64_t> PartitionReader::offset_for_time(const std::string& topic, int32_t partition,
+                                                 int64_t timestamp_ms,
+                                                 std::chrono::milliseconds timeout) {
+    auto list = kafka::make_partition_list(1);
+    auto* tp = rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+    tp->offset = timestamp_ms;
+    auto err =
+        rd_kafka_offsets_for_times(consumer_.get(), list.get(), static_cast<int>(timeout.count()));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        err = tp->err;
+    }
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+        return int64_t{0}; // no topic yet: read it (empty) from the start
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + spec_.cluster + "' topic '" + topic + "' partition " +
+                          std::to_string(partition) + ": cannot find the offset for time " +
+                          std::to_string(timestamp_ms) + ": " + rd_kafka_err2str(err));
+    }
+    if (tp->offset >= 0) {
+        return tp->offset;
+    }
+    // No record that late: start at the end.
+    int64_t low = 0;
+    int64_t high = 0;
+    err = rd_kafka_query_watermark_offsets(consumer_.get(), topic.c_str(), partition, &low, &high,
+                                           static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return make_error("cluster '" + spec_.cluster + "' topic '" + topic + "' partition " +
+                          std::to_string(partition) +
+                          ": cannot read the end offset: " + rd_kafka_err2str(err));
+    }
+    return high;
 }
 
 PartitionReader::~PartitionReader() {

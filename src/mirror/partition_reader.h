@@ -29,9 +29,14 @@ public:
     PartitionReader& operator=(PartitionReader&&) noexcept = default;
     ~PartitionReader();
 
-    // Reads another partition from its beginning with the same consumer (a consumer costs a
-    // connection set-up and up to a second to destroy).
-    Status reassign(std::string topic, int32_t partition);
+    // Reads another partition with the same consumer (a consumer costs a connection set-up and
+    // up to a second to destroy), from `start` (an offset, or RD_KAFKA_OFFSET_BEGINNING).
+    Status reassign(std::string topic, int32_t partition,
+                    int64_t start = RD_KAFKA_OFFSET_BEGINNING);
+    // The offset of the first record of `topic`-`partition` with a timestamp at or after
+    // `timestamp_ms` (ListOffsets by time); the end offset when there is none.
+    Result<int64_t> offset_for_time(const std::string& topic, int32_t partition,
+                                    int64_t timestamp_ms, std::chrono::milliseconds timeout);
 
     // Reads until the high watermark taken now; false when the timeout passed first (what was
     // read so far was handled). A missing topic counts as empty.

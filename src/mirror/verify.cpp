@@ -41,9 +41,12 @@ Result<kafka::ClientSpec> reader_spec(const std::string& cluster, const std::str
                              notes);
 }
 
+// The digests of the partition's records from the first one at or after `since_ms` (all when
+// negative) to its end.
 Result<std::vector<DigestedRecord>> read_digests(std::optional<PartitionReader>& reader,
                                                  const kafka::ClientSpec& spec,
                                                  const std::string& topic, int32_t partition,
+                                                 int64_t since_ms,
                                                  std::chrono::milliseconds timeout) {
     if (!reader) {
         auto created = PartitionReader::create(spec, topic, partition);
@@ -51,7 +54,16 @@ Result<std::vector<DigestedRecord>> read_digests(std::optional<PartitionReader>&
             return created.error();
         }
         reader.emplace(std::move(created).value());
-    } else if (auto s = reader->reassign(topic, partition); !s) {
+    }
+    int64_t start = RD_KAFKA_OFFSET_BEGINNING;
+    if (since_ms >= 0) {
+        auto offset = reader->offset_for_time(topic, partition, since_ms, timeout);
+        if (!offset) {
+            return offset.error();
+        }
+        start = *offset;
+    }
+    if (auto s = reader->reassign(topic, partition, start); !s) {
         return s.error();
     }
     std::vector<DigestedRecord> out;
@@ -161,17 +173,18 @@ Result<std::vector<std::pair<std::string, int>>> FlowVerifier::topics(const Java
 }
 
 Result<PartitionCheck> FlowVerifier::check(const std::string& source_topic, int32_t partition,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout, int64_t since_ms) {
     PartitionCheck c;
     c.source_topic = source_topic;
     c.target_topic = policy_->format_remote_topic(source_alias_, source_topic);
     c.partition = partition;
-    auto target =
-        read_digests(target_reader_, target_consumer_, c.target_topic, partition, timeout);
+    auto target = read_digests(target_reader_, target_consumer_, c.target_topic, partition,
+                               since_ms, timeout);
     if (!target) {
         return target.error();
     }
-    auto source = read_digests(source_reader_, source_consumer_, source_topic, partition, timeout);
+    auto source =
+        read_digests(source_reader_, source_consumer_, source_topic, partition, since_ms, timeout);
     if (!source) {
         return source.error();
     }

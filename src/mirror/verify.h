@@ -50,9 +50,11 @@ public:
     // `only` matches when given, else all but the heartbeats topics.
     Result<std::vector<std::pair<std::string, int>>> topics(const JavaRegex* only) const;
     // Reads the target partition to its end, then the source partition to its end (so every
-    // record the target holds has had the chance to be copied), and matches them.
+    // record the target holds has had the chance to be copied), and matches them. With
+    // `since_ms` >= 0, each side from its first record with a timestamp at or after it (the
+    // copy keeps timestamps, so both sides start at the same record).
     Result<PartitionCheck> check(const std::string& source_topic, int32_t partition,
-                                 std::chrono::milliseconds timeout);
+                                 std::chrono::milliseconds timeout, int64_t since_ms = -1);
 
 private:
     FlowVerifier() = default;

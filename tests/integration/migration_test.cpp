@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <optional>
@@ -222,6 +223,58 @@ TEST(Verify, BadOptionsNameTheOptionAndWhatIsExpected) {
     const auto regex = run_kmirror({"verify", mm2, "--topics", "orders("});
     EXPECT_EQ(regex.exit_code, std::optional<int>(2)) << regex.output;
     EXPECT_NE(regex.output.find("--topics"), std::string::npos) << regex.output;
+}
+
+// Records a second apart; the target lacks 10-19. From record 50's time on (--since, as a UTC
+// time and as epoch milliseconds), both sides start at record 50 and the copy is complete.
+TEST(Verify, SinceChecksOnlyTheRecordsFromThatTimeOn) {
+    const auto a = unique_aliases("v");
+    const auto src = plaintext_settings(source_cluster());
+    const auto tgt = plaintext_settings(target_cluster());
+    const std::string topic = unique_name("vf-since");
+    const std::string remote = a.source + "." + topic;
+    create_topic(src, topic, 1);
+    create_topic(tgt, remote, 1);
+    const int64_t base_s = std::time(nullptr) - 3600;
+    auto records = make_records(100, 1, "verify-since");
+    for (size_t i = 0; i < records.size(); ++i) {
+        records[i].timestamp = (base_s + static_cast<int64_t>(i)) * 1000;
+    }
+    const auto source = produce(src, topic, records);
+    std::vector<TestRecord> target;
+    for (size_t i = 0; i < source.size(); ++i) {
+        if (i < 10 || i >= 20) {
+            target.push_back(source[i]);
+            target.back().offset = -1;
+        }
+    }
+    ASSERT_EQ(produce(tgt, remote, target).size(), 90u);
+    const auto mm2 = write_mm2(a, topic);
+
+    const auto all = run_kmirror({"verify", mm2});
+    EXPECT_EQ(all.exit_code, std::optional<int>(1)) << all.output;
+    EXPECT_NE(all.output.find("missing 10 record(s) at source offsets 10-19"), std::string::npos)
+        << all.output;
+
+    const std::time_t from = static_cast<std::time_t>(base_s + 50);
+    std::tm tm{};
+    gmtime_r(&from, &tm);
+    char iso[32];
+    std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (const std::string& since : {std::string(iso), std::to_string((base_s + 50) * 1000)}) {
+        const auto v = run_kmirror({"verify", mm2, "--since", since});
+        EXPECT_EQ(v.exit_code, std::optional<int>(0)) << "--since " << since << "\n" << v.output;
+        EXPECT_EQ(row_of(v.output, topic, 0),
+                  (std::vector<std::string>{a.source + "->" + a.target, topic, "0", "50", "50",
+                                            "50", "0", "0", "0", "0", "complete"}))
+            << "--since " << since << "\n"
+            << v.output;
+    }
+    const auto bad = run_kmirror({"verify", mm2, "--since", "yesterday"});
+    EXPECT_EQ(bad.exit_code, std::optional<int>(2)) << bad.output;
+    EXPECT_NE(bad.output.find("--since: expected epoch milliseconds or a UTC time"),
+              std::string::npos)
+        << bad.output;
 }
 
 // verify --wait started before kmirror: at first nothing is on the target (the tail not copied
