@@ -129,11 +129,12 @@ std::optional<config::DedicatedConfig> load_tool_flows(const std::string& tool,
                                                        const std::string& file) {
     log::set_level(log::Level::warn);
     std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in && text.str().find_first_not_of(" \t\r\n") != std::string::npos &&
-        text.str()[text.str().find_first_not_of(" \t\r\n")] == '{') {
-        auto flows = connector_flow(file, text.str());
+    std::stringstream read;
+    read << in.rdbuf();
+    const std::string text = read.str();
+    const size_t first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && text[first] == '{') { // JSON; else an mm2.properties file
+        auto flows = connector_flow(file, text);
         if (!flows) {
             std::fprintf(stderr, "kmirror %s: %s\n", tool.c_str(), flows.error().message.c_str());
             return std::nullopt;

@@ -51,6 +51,13 @@ struct GroupDescription {
     rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
     size_t members = 0;
     std::string error;
+
+    // Consumers are using the group: it is stable or rebalancing.
+    bool active() const {
+        return state == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE ||
+               state == RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE ||
+               state == RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE;
+    }
 };
 
 // A committed offset of a consumer group.

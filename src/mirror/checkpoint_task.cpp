@@ -27,12 +27,6 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     }
 }
 
-bool is_active(rd_kafka_consumer_group_state_t state) {
-    return state == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE ||
-           state == RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE ||
-           state == RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE;
-}
-
 } // namespace
 
 bool is_kmirror_internal_group(const std::string& group, const std::string& progress_group) {
@@ -745,7 +739,7 @@ Status CheckpointTask::sync_group_offsets() {
                       group + "': cannot describe: " + d->second.error);
             continue;
         }
-        if (d != described->end() && is_active(d->second.state)) {
+        if (d != described->end() && d->second.active()) {
             // Consumers use this group on the target: its offsets are theirs now (MM2 tries and
             // the broker refuses; not even trying keeps the log quiet).
             ++stats_->groups_skipped_active;

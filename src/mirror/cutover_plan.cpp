@@ -4,9 +4,7 @@ namespace kmirror::mirror {
 namespace {
 
 bool is_running(const kafka::GroupDescription& d) {
-    return d.state == RD_KAFKA_CONSUMER_GROUP_STATE_STABLE ||
-           d.state == RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE ||
-           d.state == RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE || d.members > 0;
+    return d.active() || d.members > 0;
 }
 
 std::string where(const GroupOffsetReport& r) {

@@ -57,20 +57,8 @@ Result<int64_t> PartitionReader::offset_for_time(const std::string& topic, int32
                           std::to_string(partition) + ": cannot find the offset for time " +
                           std::to_string(timestamp_ms) + ": " + rd_kafka_err2str(err));
     }
-    if (tp->offset >= 0) {
-        return tp->offset;
-    }
-    // No record that late: start at the end.
-    int64_t low = 0;
-    int64_t high = 0;
-    err = rd_kafka_query_watermark_offsets(consumer_.get(), topic.c_str(), partition, &low, &high,
-                                           static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return make_error("cluster '" + spec_.cluster + "' topic '" + topic + "' partition " +
-                          std::to_string(partition) +
-                          ": cannot read the end offset: " + rd_kafka_err2str(err));
-    }
-    return high;
+    // -1 (RD_KAFKA_OFFSET_END): no record that late.
+    return tp->offset;
 }
 
 PartitionReader::~PartitionReader() {

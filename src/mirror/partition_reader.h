@@ -30,11 +30,12 @@ public:
     ~PartitionReader();
 
     // Reads another partition with the same consumer (a consumer costs a connection set-up and
-    // up to a second to destroy), from `start` (an offset, or RD_KAFKA_OFFSET_BEGINNING).
+    // up to a second to destroy), from `start` (an offset, RD_KAFKA_OFFSET_BEGINNING or _END).
     Status reassign(std::string topic, int32_t partition,
                     int64_t start = RD_KAFKA_OFFSET_BEGINNING);
     // The offset of the first record of `topic`-`partition` with a timestamp at or after
-    // `timestamp_ms` (ListOffsets by time); the end offset when there is none.
+    // `timestamp_ms` (ListOffsets by time); RD_KAFKA_OFFSET_END when there is none, which
+    // reassign() takes as a start too.
     Result<int64_t> offset_for_time(const std::string& topic, int32_t partition,
                                     int64_t timestamp_ms, std::chrono::milliseconds timeout);
 
