@@ -317,6 +317,40 @@ TEST(Verify, AnUnreachableClusterIsNamedAndNothingPassesAsVerified) {
     EXPECT_EQ(v.output.find("every record arrived"), std::string::npos) << v.output;
 }
 
+// Bad command lines and files: exit 2, a message naming the option, file or key, and nothing
+// written (the group asked for is not committed on the target).
+TEST(Tools, BadArgumentsAndFilesGetAClearErrorAndChangeNothing) {
+    const auto mm2 = write_mm2(unique_aliases("v"), "none");
+    auto write = [](const std::string& text) {
+        const std::string path = "/tmp/" + unique_name("tool-file") + ".json";
+        std::ofstream(path) << text;
+        return path;
+    };
+    const std::string group = unique_name("tools-untouched");
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"cutover", mm2, "--commit"}, "kmirror cutover: --group: expected at least one"},
+        {{"cutover", mm2, "--group"}, "kmirror cutover: --group: expected a value after it"},
+        {{"cutover", "--group", group}, "missing the mm2.properties (or connector JSON) file"},
+        {{"offsets", mm2, "--bogus"}, "kmirror offsets: unknown option '--bogus'"},
+        {{"verify", "/nonexistent/mm2.properties"}, "/nonexistent/mm2.properties"},
+        {{"cutover", write("{\"topics\": "), "--group", group, "--commit"}, "invalid JSON"},
+        {{"verify", write("{\"name\": \"x\", \"config\": {\"topics\": [\"a\"]}}")},
+         "Connector configuration value of 'topics' must be a string"},
+    };
+    for (const auto& [args, says] : cases) {
+        const auto r = run_kmirror(args);
+        EXPECT_EQ(r.exit_code, std::optional<int>(2)) << args[0] << ": " << r.output;
+        EXPECT_NE(r.output.find(says), std::string::npos) << "expected '" << says << "' in:\n"
+                                                          << r.output;
+    }
+    // A group that never committed anything is Dead (or unknown) to the broker.
+    auto described = admin_for(target_cluster()).describe_consumer_groups({group}, 10s);
+    ASSERT_TRUE(described) << described.error().message;
+    auto it = described->find(group);
+    EXPECT_TRUE(it == described->end() || it->second.state == RD_KAFKA_CONSUMER_GROUP_STATE_DEAD)
+        << "a refused command created group '" << group << "' on the target";
+}
+
 // A group stopped on the source at 60 of 100 records: checked, shown at its exact position,
 // committed on the target and read back; a second run finds it there. A group whose position the
 // flow has not copied yet (kmirror stopped, 50 more records) is blocked with the reason.
